@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds lpsearch, and runs the main job on the
+# bundled transcripts.  Extra arguments replace the default command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+if [ $# -gt 0 ]; then
+  exec build/lpsearch "$@"
+fi
+exec build/lpsearch export data/transcripts
