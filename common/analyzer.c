@@ -249,7 +249,8 @@ static int stem_in_place(analyzer *a, unsigned char *term, size_t *term_len)
         return LPS_ENOMEM;
     int stem_len = sb_stemmer_length(a->stemmer);
     /* Snowball english only removes or rewrites suffixes, so its stem is
-     * shorter and nonempty; keep the promised bounds even if it were not. */
+     * never longer and never empty; keep the promised bounds even if it
+     * were. */
     if (stem_len <= 0)
         return LPS_OK;
     size_t n = cut_at_code_point(stem, (size_t)stem_len, ANALYZER_MAX_TOKEN_BYTES);
@@ -378,6 +379,8 @@ int analyzer_tokenize(analyzer *a, const char *text, size_t len, analyzer_result
         count++;
         i = skip_separators(a, s, len, end);
     }
+    /* Tokens are at least one byte and separated by at least one byte. */
+    assert(count <= (len + 1) / 2);
     result->tokens = a->tokens;
     result->count = count;
     result->terms = a->terms.len ? (const char *)a->terms.data : "";
@@ -405,6 +408,7 @@ int analyzer_fold_term(analyzer *a, const char *term, size_t len, int stem, cons
         return LPS_EARG;
     *out = (const char *)a->folded.data;
     *out_len = term_len;
+    assert(strlen(*out) == term_len);
     return LPS_OK;
 }
 

@@ -79,8 +79,9 @@ unsigned analyzer_flags(const analyzer *a);
  * 0..count-1 within this call.  text may be NULL when len is 0.
  *
  * Returns LPS_OK, LPS_ENOMEM, LPS_EARG (a, result NULL or text NULL with
- * len > 0) or LPS_ETOOBIG (len does not fit the 32-bit offsets).  The result
- * is zeroed (count 0, terms "") on entry and on failure.
+ * len > 0) or LPS_ETOOBIG (len > UINT32_MAX, or, only for texts of more than
+ * 3 GiB, terms that would overflow the 32-bit term_off).  The result is
+ * zeroed (tokens NULL, count 0, terms "") on entry and stays so on failure.
  */
 int analyzer_tokenize(analyzer *a, const char *text, size_t len, analyzer_result *result);
 

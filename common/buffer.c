@@ -12,11 +12,11 @@ int buffer_reserve(buffer *b, size_t extra)
         return -1;
     if (extra < b->cap - b->len)
         return 0; /* strictly less: keep one byte for buffer_cstr's NUL */
-    size_t need = b->len + extra + 1;
-    if (need < b->len) {
+    if (extra > SIZE_MAX - b->len - 1) {
         b->failed = 1;
         return -1;
     }
+    size_t need = b->len + extra + 1;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need) {
         if (cap > SIZE_MAX / 2) {

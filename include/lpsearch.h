@@ -68,8 +68,8 @@ typedef struct lps_error {
 void lps_error_clear(lps_error *err);
 
 /*
- * Formats err as one human-readable line, "path:line: message" or
- * "path: byte N: message" in the style of compilers, into buf (at most
+ * Formats err as one human-readable line, "path: line N: message",
+ * "path: byte N: message" or "path: section S: message", into buf (at most
  * bufsize bytes, always NUL-terminated when bufsize > 0).  Returns buf.
  */
 const char *lps_error_format(const lps_error *err, char *buf, size_t bufsize);

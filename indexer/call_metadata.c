@@ -43,7 +43,17 @@ size_t call_metadata_parse_date(const char *text, size_t len, char out[11])
         }
         if (digits != 4 || (i < len && isdigit((unsigned char)text[i])) || year < 1900)
             continue;
-        snprintf(out, 11, "%04d-%02d-%02d", year % 10000, (m + 1) % 100, day % 100);
+        const int fields[3][2] = {{year, 4}, {m + 1, 2}, {day, 2}};
+        size_t o = 0;
+        for (int f = 0; f < 3; f++) { /* "YYYY-MM-DD", written by hand: the sizes are exact */
+            int v = fields[f][0];
+            for (int d = fields[f][1] - 1; d >= 0; d--, v /= 10)
+                out[o + (size_t)d] = (char)('0' + v % 10);
+            o += (size_t)fields[f][1];
+            if (f < 2)
+                out[o++] = '-';
+        }
+        out[o] = '\0';
         return i;
     }
     return 0;

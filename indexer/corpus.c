@@ -110,7 +110,8 @@ static void walk_directory(walk *w, const char *path, const struct stat *st)
         count++;
     }
     closedir(dir);
-    qsort(names, count, sizeof *names, compare_names);
+    if (count > 1)
+        qsort(names, count, sizeof *names, compare_names);
     w->stack[w->depth].dev = st->st_dev;
     w->stack[w->depth].ino = st->st_ino;
     w->depth++;

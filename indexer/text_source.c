@@ -47,7 +47,8 @@ int text_source_load(const char *path, unsigned char **bytes, size_t *len, lps_e
 {
     *bytes = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO with no writer must not hang; it is refused below. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int code = (errno == ENOENT || errno == ENOTDIR) ? LPS_ENOENT : LPS_EIO;
         return lps_error_set(err, code, path, -1, -1, "cannot open: %s", strerror(errno));
@@ -67,6 +68,9 @@ int text_source_load(const char *path, unsigned char **bytes, size_t *len, lps_e
         return lps_error_set(err, LPS_EINPUT, path, -1, -1,
                              "not a regular file (device, pipe or socket)");
     }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0)
+        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     if ((unsigned long long)st.st_size > TRANSCRIPT_MAX_BYTES) {
         close(fd);
         return lps_error_set(err, LPS_ETOOBIG, path, -1, -1,

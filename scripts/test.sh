@@ -10,10 +10,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 echo "== normal build (RelWithDebInfo, -Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLPS_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
-ctest --test-dir build --output-on-failure -j"$jobs"
+ctest --test-dir build --output-on-failure -V -j"$jobs"
 
 echo "== sanitizer build (Debug, ASan + UBSan, -Werror)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLPS_WERROR=ON -DLPS_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$jobs"
+  ctest --test-dir build-asan --output-on-failure -V -j"$jobs"

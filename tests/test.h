@@ -27,7 +27,7 @@ static inline const char *test_scratch_dir(const char *name)
 {
     static char path[4096];
     snprintf(path, sizeof path, "%s/scratch-%s", LPS_TEST_BINARY_DIR, name);
-    char cmd[4200];
+    char cmd[2 * sizeof path + 64];
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", path, path);
     if (system(cmd) != 0)
         fail_msg("cannot create scratch directory %s", path);
@@ -43,6 +43,17 @@ static inline void test_write_file(const char *path, const void *bytes, size_t l
     if (len && fwrite(bytes, 1, len, f) != len)
         fail_msg("short write to %s", path);
     fclose(f);
+}
+
+/* A small deterministic generator (xorshift32) so failures reproduce from the seed. */
+static inline uint32_t next_random(uint32_t *s)
+{
+    uint32_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *s = x;
+    return x;
 }
 
 #endif

@@ -568,16 +568,6 @@ static void check_tokens_refold(analyzer *a, const char *text, size_t len)
     }
 }
 
-/* A small deterministic generator (xorshift32) so failures reproduce. */
-static uint32_t next_random(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *s = x;
-    return x;
-}
 
 static void test_random_bytes(void **state)
 {

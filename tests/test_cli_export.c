@@ -1,0 +1,1192 @@
+/*
+ * End-to-end tests of `lpsearch export` and the command dispatcher: the
+ * built binary (LPS_CLI_PATH) is run with stdin from /dev/null, its stdout
+ * and stderr captured in files, and every output line checked with a strict
+ * JSON parser written here (so the tests depend on nothing but libc).
+ */
+#include "test.h"
+
+#include "lpsearch.h"
+
+#include <dirent.h>
+#include <sys/wait.h>
+
+/* ---- A strict JSON parser (RFC 8259) -------------------------------------- */
+
+enum json_type { J_NULL, J_BOOL, J_NUMBER, J_STRING, J_ARRAY, J_OBJECT };
+
+typedef struct jval {
+    enum json_type type;
+    int boolean;
+    int integral;      /* a number without fraction or exponent */
+    long long integer; /* its value when integral */
+    char *str;         /* decoded UTF-8 of a string, NUL-terminated */
+    size_t len;
+    struct jval *items; /* array elements or object values */
+    char **keys;        /* object keys (decoded) */
+    size_t count;
+} jval;
+
+typedef struct jparser {
+    const char *p, *end;
+    int depth;
+} jparser;
+
+static int parse_value(jparser *ps, jval *v);
+
+static void jval_release(jval *v)
+{
+    free(v->str);
+    for (size_t i = 0; i < v->count; i++) {
+        jval_release(&v->items[i]);
+        if (v->keys)
+            free(v->keys[i]);
+    }
+    free(v->items);
+    free(v->keys);
+    memset(v, 0, sizeof *v);
+}
+
+static void jval_free(jval *v)
+{
+    if (v) {
+        jval_release(v);
+        free(v);
+    }
+}
+
+static void skip_ws(jparser *ps)
+{
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+        ps->p++;
+}
+
+static int literal(jparser *ps, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+        return -1;
+    ps->p += n;
+    return 0;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int parse_number(jparser *ps, jval *v)
+{
+    const char *start = ps->p;
+    if (ps->p < ps->end && *ps->p == '-')
+        ps->p++;
+    if (ps->p >= ps->end || !is_digit(*ps->p))
+        return -1;
+    if (*ps->p == '0')
+        ps->p++;
+    else
+        while (ps->p < ps->end && is_digit(*ps->p))
+            ps->p++;
+    v->integral = 1;
+    if (ps->p < ps->end && *ps->p == '.') {
+        ps->p++;
+        if (ps->p >= ps->end || !is_digit(*ps->p))
+            return -1;
+        while (ps->p < ps->end && is_digit(*ps->p))
+            ps->p++;
+        v->integral = 0;
+    }
+    if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
+        ps->p++;
+        if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
+            ps->p++;
+        if (ps->p >= ps->end || !is_digit(*ps->p))
+            return -1;
+        while (ps->p < ps->end && is_digit(*ps->p))
+            ps->p++;
+        v->integral = 0;
+    }
+    v->type = J_NUMBER;
+    if (v->integral) {
+        char digits[32];
+        size_t n = (size_t)(ps->p - start);
+        if (n >= sizeof digits)
+            return -1; /* larger than any id or offset we write */
+        memcpy(digits, start, n);
+        digits[n] = '\0';
+        v->integer = strtoll(digits, NULL, 10);
+    }
+    return 0;
+}
+
+static int hex4(jparser *ps, unsigned *out)
+{
+    if (ps->end - ps->p < 4)
+        return -1;
+    unsigned value = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = *ps->p++;
+        value <<= 4;
+        if (c >= '0' && c <= '9')
+            value |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            value |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            value |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+static size_t encode_utf8(unsigned cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Length of the well-formed UTF-8 sequence at s, or 0 (overlong, surrogate,
+ * above U+10FFFF, truncated). */
+static size_t utf8_sequence(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    size_t n;
+    unsigned cp, min;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2, cp = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, cp = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, cp = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if (avail < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+static int parse_string(jparser *ps, char **out, size_t *out_len)
+{
+    if (ps->p >= ps->end || *ps->p != '"')
+        return -1;
+    ps->p++;
+    /* Decoded text is never longer than its escaped form. */
+    char *s = malloc((size_t)(ps->end - ps->p) + 1);
+    assert_non_null(s);
+    size_t n = 0;
+    for (;;) {
+        if (ps->p >= ps->end)
+            goto bad;
+        unsigned char c = (unsigned char)*ps->p;
+        if (c == '"') {
+            ps->p++;
+            break;
+        }
+        if (c < 0x20)
+            goto bad;
+        if (c >= 0x80) {
+            size_t k = utf8_sequence((const unsigned char *)ps->p, (size_t)(ps->end - ps->p));
+            if (!k)
+                goto bad;
+            memcpy(s + n, ps->p, k);
+            n += k;
+            ps->p += k;
+            continue;
+        }
+        ps->p++;
+        if (c != '\\') {
+            s[n++] = (char)c;
+            continue;
+        }
+        if (ps->p >= ps->end)
+            goto bad;
+        char e = *ps->p++;
+        switch (e) {
+        case '"': s[n++] = '"'; break;
+        case '\\': s[n++] = '\\'; break;
+        case '/': s[n++] = '/'; break;
+        case 'b': s[n++] = '\b'; break;
+        case 'f': s[n++] = '\f'; break;
+        case 'n': s[n++] = '\n'; break;
+        case 'r': s[n++] = '\r'; break;
+        case 't': s[n++] = '\t'; break;
+        case 'u': {
+            unsigned cp;
+            if (hex4(ps, &cp) != 0)
+                goto bad;
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
+                goto bad; /* a lone low surrogate */
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                unsigned low;
+                if (ps->end - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u')
+                    goto bad;
+                ps->p += 2;
+                if (hex4(ps, &low) != 0 || low < 0xDC00 || low > 0xDFFF)
+                    goto bad;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            }
+            n += encode_utf8(cp, s + n);
+            break;
+        }
+        default:
+            goto bad;
+        }
+    }
+    s[n] = '\0';
+    *out = s;
+    *out_len = n;
+    return 0;
+bad:
+    free(s);
+    return -1;
+}
+
+static int parse_array(jparser *ps, jval *v)
+{
+    v->type = J_ARRAY;
+    ps->p++; /* '[' */
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+        return 0;
+    }
+    for (;;) {
+        jval *grown = realloc(v->items, (v->count + 1) * sizeof *grown);
+        assert_non_null(grown);
+        v->items = grown;
+        memset(&v->items[v->count], 0, sizeof *grown);
+        v->count++;
+        if (parse_value(ps, &v->items[v->count - 1]) != 0)
+            return -1;
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (ps->p < ps->end && *ps->p == ']') {
+            ps->p++;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+static int parse_object(jparser *ps, jval *v)
+{
+    v->type = J_OBJECT;
+    ps->p++; /* '{' */
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return 0;
+    }
+    for (;;) {
+        skip_ws(ps);
+        char *key;
+        size_t key_len;
+        if (parse_string(ps, &key, &key_len) != 0)
+            return -1;
+        for (size_t i = 0; i < v->count; i++)
+            if (strcmp(v->keys[i], key) == 0) {
+                free(key);
+                return -1; /* duplicate keys are legal JSON but never right here */
+            }
+        jval *grown = realloc(v->items, (v->count + 1) * sizeof *grown);
+        assert_non_null(grown);
+        v->items = grown;
+        char **keys = realloc(v->keys, (v->count + 1) * sizeof *keys);
+        assert_non_null(keys);
+        v->keys = keys;
+        memset(&v->items[v->count], 0, sizeof *grown);
+        v->keys[v->count] = key;
+        v->count++;
+        skip_ws(ps);
+        if (ps->p >= ps->end || *ps->p != ':')
+            return -1;
+        ps->p++;
+        if (parse_value(ps, &v->items[v->count - 1]) != 0)
+            return -1;
+        skip_ws(ps);
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (ps->p < ps->end && *ps->p == '}') {
+            ps->p++;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+static int parse_value(jparser *ps, jval *v)
+{
+    if (++ps->depth > 64)
+        return -1;
+    skip_ws(ps);
+    int rc = -1;
+    if (ps->p < ps->end) {
+        switch (*ps->p) {
+        case '{': rc = parse_object(ps, v); break;
+        case '[': rc = parse_array(ps, v); break;
+        case '"':
+            v->type = J_STRING;
+            rc = parse_string(ps, &v->str, &v->len);
+            break;
+        case 't':
+            v->type = J_BOOL, v->boolean = 1;
+            rc = literal(ps, "true");
+            break;
+        case 'f':
+            v->type = J_BOOL;
+            rc = literal(ps, "false");
+            break;
+        case 'n':
+            v->type = J_NULL;
+            rc = literal(ps, "null");
+            break;
+        default: rc = parse_number(ps, v); break;
+        }
+    }
+    ps->depth--;
+    return rc;
+}
+
+/* Parses exactly one JSON value filling text[0..len); NULL if it is not JSON. */
+static jval *json_parse(const char *text, size_t len)
+{
+    jparser ps = {text, text + len, 0};
+    jval *v = calloc(1, sizeof *v);
+    assert_non_null(v);
+    if (parse_value(&ps, v) != 0) {
+        jval_free(v);
+        return NULL;
+    }
+    skip_ws(&ps);
+    if (ps.p != ps.end) {
+        jval_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+static const jval *jget(const jval *obj, const char *key)
+{
+    if (!obj || obj->type != J_OBJECT)
+        return NULL;
+    for (size_t i = 0; i < obj->count; i++)
+        if (strcmp(obj->keys[i], key) == 0)
+            return &obj->items[i];
+    return NULL;
+}
+
+/* The member key of obj, failing the test unless it exists with the given type. */
+static const jval *jreq(const jval *obj, const char *key, enum json_type type)
+{
+    const jval *v = jget(obj, key);
+    if (!v)
+        fail_msg("key \"%s\" missing", key);
+    if (v->type != type)
+        fail_msg("key \"%s\" has type %d, expected %d", key, (int)v->type, (int)type);
+    return v;
+}
+
+/* A string or null member. */
+static const jval *jreq_string_or_null(const jval *obj, const char *key)
+{
+    const jval *v = jget(obj, key);
+    if (!v)
+        fail_msg("key \"%s\" missing", key);
+    if (v->type != J_STRING && v->type != J_NULL)
+        fail_msg("key \"%s\" is neither a string nor null", key);
+    return v;
+}
+
+static const jval *jreq_int_or_null(const jval *obj, const char *key)
+{
+    const jval *v = jget(obj, key);
+    if (!v)
+        fail_msg("key \"%s\" missing", key);
+    if (v->type != J_NULL && !(v->type == J_NUMBER && v->integral))
+        fail_msg("key \"%s\" is neither an integer nor null", key);
+    return v;
+}
+
+static void test_json_parser_is_strict(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "{}", "[]", "0", "-0.5e+3", "\"\"", "null", " true ", "[1,[2,{\"a\":false}]]",
+        "\"\\u00e9\\ud83d\\udcc8\\/\"", "{\"a\":1,\"b\":\"x\"}",
+    };
+    static const char *const bad[] = {
+        "", "{", "[1,]", "{\"a\":1,}", "01", "1.", "+1", ".5", "'x'", "\"a\tb\"", "\"\\x\"",
+        "\"\\ud800\"", "\"\\udc00\"", "{\"a\" 1}", "{\"a\":1}{", "nul", "[1 2]", "\"\xff\"",
+        "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "{\"a\":1,\"a\":2}", "{a:1}", "\"abc",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        jval *v = json_parse(good[i], strlen(good[i]));
+        if (!v)
+            fail_msg("valid JSON rejected: %s", good[i]);
+        jval_free(v);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        jval *v = json_parse(bad[i], strlen(bad[i]));
+        if (v)
+            fail_msg("invalid JSON accepted: %s", bad[i]);
+    }
+    static const char escaped[] = "\"q\\\"b\\\\t\\tu\\u00e9\\ud83d\\udcc8\"";
+    jval *v = json_parse(escaped, sizeof escaped - 1);
+    assert_non_null(v);
+    assert_string_equal(v->str, "q\"b\\t\tu\xC3\xA9\xF0\x9F\x93\x88");
+    jval_free(v);
+}
+
+/* ---- Running the binary -------------------------------------------------- */
+
+typedef struct run_result {
+    int status;  /* exit status */
+    char *out;   /* stdout, NUL-terminated */
+    size_t out_len;
+    char *err;   /* stderr, NUL-terminated */
+    size_t err_len;
+} run_result;
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot read %s", path);
+    size_t cap = 4096, n = 0;
+    char *data = malloc(cap);
+    assert_non_null(data);
+    for (;;) {
+        if (cap - n < 4096) {
+            cap *= 2;
+            data = realloc(data, cap);
+            assert_non_null(data);
+        }
+        size_t got = fread(data + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    fclose(f);
+    data[n] = '\0';
+    *len = n;
+    return data;
+}
+
+static const char *run_dir;
+
+/* Runs "lpsearch ARGS" (ARGS already shell-quoted) with stdin from /dev/null. */
+static run_result run_cli(const char *args)
+{
+    char cmd[16384], out_path[4200], err_path[4200];
+    int n1 = snprintf(out_path, sizeof out_path, "%s/stdout", run_dir);
+    int n2 = snprintf(err_path, sizeof err_path, "%s/stderr", run_dir);
+    int n3 = snprintf(cmd, sizeof cmd, "'%s' %s </dev/null >'%s' 2>'%s'", LPS_CLI_PATH, args,
+                      out_path, err_path);
+    assert_true(n1 > 0 && (size_t)n1 < sizeof out_path);
+    assert_true(n2 > 0 && (size_t)n2 < sizeof err_path);
+    assert_true(n3 > 0 && (size_t)n3 < sizeof cmd);
+    int status = system(cmd);
+    if (status == -1 || !WIFEXITED(status))
+        fail_msg("%s did not exit normally (status %d)", cmd, status);
+    run_result r;
+    r.status = WEXITSTATUS(status);
+    r.out = slurp(out_path, &r.out_len);
+    r.err = slurp(err_path, &r.err_len);
+    return r;
+}
+
+static void run_free(run_result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* A single-quoted shell word for path (paths under test never hold a quote). */
+static const char *quote(const char *path)
+{
+    static char buf[4][4200];
+    static int next;
+    assert_null(strchr(path, '\''));
+    char *q = buf[next++ % 4];
+    int n = snprintf(q, sizeof buf[0], "'%s'", path);
+    assert_true(n > 0 && (size_t)n < sizeof buf[0]);
+    return q;
+}
+
+static const char *join(const char *dir, const char *name)
+{
+    static char buf[4][4200];
+    static int next;
+    char *p = buf[next++ % 4];
+    int n = snprintf(p, sizeof buf[0], "%s/%s", dir, name);
+    assert_true(n > 0 && (size_t)n < sizeof buf[0]);
+    return p;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    test_write_file(path, text, strlen(text));
+}
+
+/* The export output split into parsed lines; fails on any line that is not a JSON object. */
+typedef struct export_lines {
+    jval **rows;
+    size_t count;
+} export_lines;
+
+static export_lines parse_lines(const char *out, size_t len)
+{
+    export_lines lines = {NULL, 0};
+    if (len > 0 && out[len - 1] != '\n')
+        fail_msg("output does not end with a newline");
+    size_t pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(out + pos, '\n', len - pos);
+        size_t end = (size_t)(nl - out);
+        jval *v = json_parse(out + pos, end - pos);
+        if (!v)
+            fail_msg("line %zu is not valid JSON: %.*s", lines.count + 1,
+                     (int)(end - pos > 300 ? 300 : end - pos), out + pos);
+        if (v->type != J_OBJECT)
+            fail_msg("line %zu is not a JSON object", lines.count + 1);
+        lines.rows = realloc(lines.rows, (lines.count + 1) * sizeof *lines.rows);
+        assert_non_null(lines.rows);
+        lines.rows[lines.count++] = v;
+        pos = end + 1;
+    }
+    return lines;
+}
+
+static void lines_free(export_lines *lines)
+{
+    for (size_t i = 0; i < lines->count; i++)
+        jval_free(lines->rows[i]);
+    free(lines->rows);
+    lines->rows = NULL;
+    lines->count = 0;
+}
+
+static const char *row_text(const jval *row)
+{
+    return jreq(row, "text", J_STRING)->str;
+}
+
+static const char *row_file(const jval *row)
+{
+    const jval *file = jreq_string_or_null(jreq(row, "call", J_OBJECT), "file");
+    assert_int_equal(file->type, J_STRING);
+    return file->str;
+}
+
+/* Every line has the documented shape; ids run 0..N-1; turns and sentence
+ * ordinals advance the way the reader numbers them. */
+static void check_export_shape(const export_lines *lines)
+{
+    const char *prev_file = NULL;
+    long long prev_turn = -1, prev_sentence = -1;
+    for (size_t i = 0; i < lines->count; i++) {
+        const jval *row = lines->rows[i];
+        const jval *id = jreq(row, "id", J_NUMBER);
+        assert_true(id->integral);
+        assert_int_equal(id->integer, (long long)i);
+
+        const jval *call = jreq(row, "call", J_OBJECT);
+        assert_int_equal(jreq_string_or_null(call, "file")->type, J_STRING);
+        jreq_string_or_null(call, "title");
+        jreq_string_or_null(call, "company");
+        jreq_string_or_null(call, "ticker");
+        jreq_string_or_null(call, "date");
+        jreq_string_or_null(call, "layout");
+        const jval *year = jreq_int_or_null(call, "year");
+        const jval *quarter = jreq_int_or_null(call, "quarter");
+        if (quarter->type == J_NUMBER)
+            assert_true(quarter->integer >= 1 && quarter->integer <= 4);
+        if (year->type == J_NUMBER)
+            assert_true(year->integer >= 1900 && year->integer <= 2100);
+        const jval *date = jget(call, "date");
+        if (date->type == J_STRING) {
+            assert_int_equal(date->len, 10); /* YYYY-MM-DD */
+            assert_true(date->str[4] == '-' && date->str[7] == '-');
+        }
+
+        const jval *speaker = jreq(row, "speaker", J_OBJECT);
+        jreq_string_or_null(speaker, "label");
+        jreq_string_or_null(speaker, "name");
+        jreq_string_or_null(speaker, "role");
+        jreq_string_or_null(speaker, "firm");
+        jreq(speaker, "resolved", J_BOOL);
+
+        const jval *turn = jreq(row, "turn", J_NUMBER);
+        const jval *sentence = jreq(row, "sentence", J_NUMBER);
+        const jval *line = jreq(row, "line", J_NUMBER);
+        assert_true(turn->integral && sentence->integral && line->integral);
+        assert_true(turn->integer >= 0 && sentence->integer >= 0 && line->integer >= 1);
+
+        const jval *text = jreq(row, "text", J_STRING);
+        assert_true(text->len > 0);
+        assert_int_equal(strlen(text->str), text->len); /* no NUL inside */
+        assert_null(strchr(text->str, '\n'));
+        assert_false(text->str[0] == ' ' || text->str[text->len - 1] == ' ');
+
+        const char *file = jget(call, "file")->str;
+        if (!prev_file || strcmp(prev_file, file) != 0) {
+            prev_turn = -1;
+            prev_sentence = -1;
+        }
+        if (turn->integer == prev_turn) {
+            assert_int_equal(sentence->integer, prev_sentence + 1);
+        } else {
+            assert_true(turn->integer > prev_turn);
+            assert_int_equal(sentence->integer, 0);
+        }
+        prev_file = file;
+        prev_turn = turn->integer;
+        prev_sentence = sentence->integer;
+    }
+}
+
+/* Sorted names of the *.txt files directly in dir. */
+static size_t list_txt(const char *dir, char names[][256], size_t max)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".txt") != 0)
+            continue;
+        assert_true(n < max && len < 256);
+        memcpy(names[n++], e->d_name, len + 1);
+    }
+    closedir(d);
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            char tmp[256];
+            memcpy(tmp, names[j], 256);
+            memcpy(names[j], names[j - 1], 256);
+            memcpy(names[j - 1], tmp, 256);
+        }
+    return n;
+}
+
+/* ---- Exporting the bundled transcripts ----------------------------------- */
+
+static void test_export_bundled(void **state)
+{
+    (void)state;
+    run_dir = test_scratch_dir("cli-bundled");
+    char args[4300];
+    snprintf(args, sizeof args, "export %s", quote(LPS_TEST_DATA_DIR));
+    run_result r = run_cli(args);
+    assert_int_equal(r.status, 0);
+    export_lines lines = parse_lines(r.out, r.out_len);
+    assert_true(lines.count > 100);
+    check_export_shape(&lines);
+
+    /* Exported one by one, the files give the same sentences in the same
+     * order: the directory export has exactly one line per sentence. */
+    char names[64][256];
+    size_t files = list_txt(LPS_TEST_DATA_DIR, names, 64);
+    assert_true(files >= 2);
+    size_t at = 0;
+    for (size_t f = 0; f < files; f++) {
+        snprintf(args, sizeof args, "export %s", quote(join(LPS_TEST_DATA_DIR, names[f])));
+        run_result one = run_cli(args);
+        assert_int_equal(one.status, 0);
+        export_lines part = parse_lines(one.out, one.out_len);
+        assert_true(part.count > 0);
+        check_export_shape(&part);
+        for (size_t i = 0; i < part.count; i++, at++) {
+            assert_true(at < lines.count);
+            assert_string_equal(row_file(lines.rows[at]), names[f]);
+            assert_string_equal(row_text(lines.rows[at]), row_text(part.rows[i]));
+            assert_int_equal(jreq(lines.rows[at], "turn", J_NUMBER)->integer,
+                             jreq(part.rows[i], "turn", J_NUMBER)->integer);
+        }
+        lines_free(&part);
+        run_free(&one);
+    }
+    assert_int_equal(at, lines.count);
+    lines_free(&lines);
+
+    /* With no PATH the bundled corpus is the default. */
+    unsetenv("LPSEARCH_CORPUS");
+    run_result dflt = run_cli("export");
+    assert_int_equal(dflt.status, 0);
+    assert_int_equal(dflt.out_len, r.out_len);
+    assert_memory_equal(dflt.out, r.out, r.out_len);
+    run_free(&dflt);
+    run_free(&r);
+}
+
+static void test_export_is_stable(void **state)
+{
+    (void)state;
+    run_dir = test_scratch_dir("cli-stable");
+    char args[4300];
+    snprintf(args, sizeof args, "export %s", quote(LPS_TEST_DATA_DIR));
+    run_result a = run_cli(args);
+    run_result b = run_cli(args);
+    assert_int_equal(a.status, 0);
+    assert_int_equal(b.status, 0);
+    assert_true(a.out_len > 0);
+    assert_int_equal(a.out_len, b.out_len);
+    assert_memory_equal(a.out, b.out, a.out_len);
+    run_free(&a);
+    run_free(&b);
+}
+
+/* The first token whose text is word, or NULL. */
+static const jval *find_token(const jval *row, const char *word)
+{
+    const char *text = row_text(row);
+    const jval *tokens = jreq(row, "tokens", J_ARRAY);
+    size_t wl = strlen(word);
+    for (size_t i = 0; i < tokens->count; i++) {
+        const jval *tok = &tokens->items[i];
+        long long start = jreq(tok, "start", J_NUMBER)->integer;
+        long long end = jreq(tok, "end", J_NUMBER)->integer;
+        if ((size_t)(end - start) == wl && memcmp(text + start, word, wl) == 0)
+            return tok;
+    }
+    return NULL;
+}
+
+static void check_tokens(const export_lines *lines)
+{
+    for (size_t i = 0; i < lines->count; i++) {
+        const jval *row = lines->rows[i];
+        const jval *tokens = jreq(row, "tokens", J_ARRAY);
+        size_t text_len = jreq(row, "text", J_STRING)->len;
+        long long prev_end = 0;
+        for (size_t k = 0; k < tokens->count; k++) {
+            const jval *tok = &tokens->items[k];
+            assert_int_equal(tok->type, J_OBJECT);
+            const jval *term = jreq(tok, "term", J_STRING);
+            long long start = jreq(tok, "start", J_NUMBER)->integer;
+            long long end = jreq(tok, "end", J_NUMBER)->integer;
+            assert_true(term->len > 0);
+            assert_true(start >= prev_end && start < end && (size_t)end <= text_len);
+            prev_end = end;
+        }
+    }
+}
+
+static void test_export_tokens(void **state)
+{
+    (void)state;
+    run_dir = test_scratch_dir("cli-tokens");
+    const char *path = join(LPS_TEST_DATA_DIR, "liveperson-2006-q1.txt");
+    char args[4400];
+    snprintf(args, sizeof args, "export %s", quote(path));
+    run_result plain = run_cli(args);
+    snprintf(args, sizeof args, "export --tokens %s", quote(path));
+    run_result tok = run_cli(args);
+    snprintf(args, sizeof args, "export --tokens --stem %s", quote(path));
+    run_result stem = run_cli(args);
+    assert_int_equal(plain.status, 0);
+    assert_int_equal(tok.status, 0);
+    assert_int_equal(stem.status, 0);
+
+    export_lines lp = parse_lines(plain.out, plain.out_len);
+    export_lines lt = parse_lines(tok.out, tok.out_len);
+    export_lines ls = parse_lines(stem.out, stem.out_len);
+    check_export_shape(&lt);
+    check_tokens(&lt);
+    check_tokens(&ls);
+    assert_int_equal(lp.count, lt.count);
+    assert_int_equal(lp.count, ls.count);
+    size_t with_tokens = 0, stemmed = 0;
+    for (size_t i = 0; i < lp.count; i++) {
+        assert_null(jget(lp.rows[i], "tokens"));
+        assert_string_equal(row_text(lp.rows[i]), row_text(lt.rows[i]));
+        assert_string_equal(row_text(lp.rows[i]), row_text(ls.rows[i]));
+        const jval *t1 = jreq(lt.rows[i], "tokens", J_ARRAY);
+        const jval *t2 = jreq(ls.rows[i], "tokens", J_ARRAY);
+        assert_int_equal(t1->count, t2->count); /* stemming changes terms, not positions */
+        with_tokens += t1->count > 0;
+        for (size_t k = 0; k < t1->count; k++) {
+            assert_int_equal(jget(&t1->items[k], "start")->integer, jget(&t2->items[k], "start")->integer);
+            assert_int_equal(jget(&t1->items[k], "end")->integer, jget(&t2->items[k], "end")->integer);
+            stemmed += strcmp(jget(&t1->items[k], "term")->str, jget(&t2->items[k], "term")->str) != 0;
+        }
+        /* Without --tokens the line is the same object minus "tokens". */
+        assert_int_equal(lp.rows[i]->count + 1, lt.rows[i]->count);
+    }
+    assert_true(with_tokens * 10 >= lp.count * 9);
+    assert_true(stemmed > 0);
+
+    /* "expectations" is stemmed, the unstemmed term keeps the word. */
+    int checked = 0;
+    for (size_t i = 0; i < lt.count && !checked; i++) {
+        const jval *a = find_token(lt.rows[i], "expectations");
+        const jval *b = find_token(ls.rows[i], "expectations");
+        if (!a)
+            continue;
+        assert_non_null(b);
+        assert_string_equal(jget(a, "term")->str, "expectations");
+        assert_string_equal(jget(b, "term")->str, "expect");
+        checked = 1;
+    }
+    assert_true(checked);
+    lines_free(&lp);
+    lines_free(&lt);
+    lines_free(&ls);
+    run_free(&plain);
+    run_free(&tok);
+    run_free(&stem);
+}
+
+/* ---- Options and commands ------------------------------------------------ */
+
+static void test_stem_requires_tokens(void **state)
+{
+    (void)state;
+    run_dir = test_scratch_dir("cli-stem");
+    char args[4300];
+    snprintf(args, sizeof args, "export --stem %s", quote(LPS_TEST_DATA_DIR));
+    run_result r = run_cli(args);
+    assert_int_equal(r.status, 2);
+    assert_int_equal(r.out_len, 0);
+    assert_non_null(strstr(r.err, "--tokens"));
+    run_free(&r);
+}
+
+static void test_unknown_option(void **state)
+{
+    (void)state;
+    run_dir = test_scratch_dir("cli-option");
+    run_result r = run_cli("export --frobnicate");
+    assert_int_equal(r.status, 2);
+    assert_int_equal(r.out_len, 0);
+    assert_non_null(strstr(r.err, "--frobnicate"));
+    run_free(&r);
+}
+
+static void test_help_and_version(void **state)
+{
+    (void)state;
+    run_dir = test_scratch_dir("cli-help");
+    run_result r = run_cli("--help");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "usage: lpsearch"));
+    assert_non_null(strstr(r.out, "export"));
+    run_free(&r);
+
+    r = run_cli("-h");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "usage: lpsearch"));
+    run_free(&r);
+
+    r = run_cli("help export");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "usage: lpsearch export"));
+    assert_non_null(strstr(r.out, "--tokens"));
+    assert_non_null(strstr(r.out, "--stem"));
+    run_free(&r);
+
+    r = run_cli("export --help");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "usage: lpsearch export"));
+    run_free(&r);
+
+    r = run_cli("--version");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "lpsearch " LPS_VERSION_STRING "\n");
+    run_free(&r);
+
+    r = run_cli("-V");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "lpsearch " LPS_VERSION_STRING "\n");
+    run_free(&r);
+}
+
+static void test_bad_commands(void **state)
+{
+    (void)state;
+    run_dir = test_scratch_dir("cli-badcmd");
+    run_result r = run_cli("nosuchcommand");
+    assert_int_equal(r.status, 2);
+    assert_int_equal(r.out_len, 0);
+    assert_non_null(strstr(r.err, "nosuchcommand"));
+    run_free(&r);
+
+    r = run_cli("help nosuchcommand");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "nosuchcommand"));
+    run_free(&r);
+
+    r = run_cli(""); /* no command at all: usage on stderr */
+    assert_int_equal(r.status, 2);
+    assert_int_equal(r.out_len, 0);
+    assert_non_null(strstr(r.err, "usage: lpsearch"));
+    run_free(&r);
+}
+
+/* ---- Problems with input paths ------------------------------------------- */
+
+static const char good_call[] =
+    "Acme Q2 2020 Earnings Call\n"
+    "\n"
+    "Operator\n"
+    "Welcome to the call. Please go ahead.\n"
+    "Jane Roe - CEO\n"
+    "Thank you. We had a strong quarter.\n";
+#define GOOD_CALL_SENTENCES 4
+
+static void test_missing_path_with_good_file(void **state)
+{
+    (void)state;
+    const char *dir = test_scratch_dir("cli-missing");
+    run_dir = dir;
+    char good[4200], missing[4200], args[9000];
+    snprintf(good, sizeof good, "%s", join(dir, "good.txt"));
+    snprintf(missing, sizeof missing, "%s", join(dir, "gone/absent.txt"));
+    write_text(good, good_call);
+
+    snprintf(args, sizeof args, "export %s %s", quote(good), quote(missing));
+    run_result r = run_cli(args);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, missing));
+    export_lines lines = parse_lines(r.out, r.out_len);
+    assert_int_equal(lines.count, GOOD_CALL_SENTENCES);
+    check_export_shape(&lines);
+    assert_string_equal(row_text(lines.rows[3]), "We had a strong quarter.");
+    lines_free(&lines);
+    run_free(&r);
+
+    /* The order of the paths does not matter. */
+    snprintf(args, sizeof args, "export %s %s", quote(missing), quote(good));
+    r = run_cli(args);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, missing));
+    lines = parse_lines(r.out, r.out_len);
+    assert_int_equal(lines.count, GOOD_CALL_SENTENCES);
+    lines_free(&lines);
+    run_free(&r);
+}
+
+static void test_bad_file_is_skipped(void **state)
+{
+    (void)state;
+    const char *dir = test_scratch_dir("cli-badfile");
+    run_dir = dir;
+    char corpus[4200], args[4400];
+    snprintf(corpus, sizeof corpus, "%s", join(dir, "corpus"));
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", quote(corpus));
+    assert_int_equal(system(cmd), 0);
+    write_text(join(corpus, "a-empty.txt"), "");
+    static const unsigned char binary[] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                           3, 0, 0x3e, 0, 1, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0};
+    test_write_file(join(corpus, "b-binary.txt"), binary, sizeof binary);
+    write_text(join(corpus, "c-good.txt"), good_call);
+
+    snprintf(args, sizeof args, "export %s", quote(corpus));
+    run_result r = run_cli(args);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "a-empty.txt"));
+    assert_non_null(strstr(r.err, "b-binary.txt"));
+    assert_null(strstr(r.err, "c-good.txt"));
+    export_lines lines = parse_lines(r.out, r.out_len);
+    assert_int_equal(lines.count, GOOD_CALL_SENTENCES);
+    check_export_shape(&lines);
+    assert_string_equal(row_file(lines.rows[0]), "c-good.txt");
+    lines_free(&lines);
+    run_free(&r);
+}
+
+static void test_directory_reads_only_txt(void **state)
+{
+    (void)state;
+    const char *dir = test_scratch_dir("cli-txtonly");
+    run_dir = dir;
+    char corpus[4200], args[4400], cmd[4400];
+    snprintf(corpus, sizeof corpus, "%s", join(dir, "corpus"));
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/sub %s/.hidden", quote(corpus), quote(corpus));
+    assert_int_equal(system(cmd), 0);
+    /* Every file holds a readable transcript, so only the walk decides. */
+    write_text(join(corpus, "README.md"), good_call);
+    write_text(join(corpus, "notes.txt.bak"), good_call);
+    write_text(join(corpus, "call.txt"), good_call);
+    write_text(join(corpus, "LOUD.TXT"), good_call);
+    write_text(join(corpus, ".secret.txt"), good_call);
+    write_text(join(corpus, "sub/nested.txt"), good_call);
+    write_text(join(corpus, ".hidden/inside.txt"), good_call);
+
+    snprintf(args, sizeof args, "export %s", quote(corpus));
+    run_result r = run_cli(args);
+    assert_int_equal(r.status, 0);
+    export_lines lines = parse_lines(r.out, r.out_len);
+    check_export_shape(&lines);
+    static const char *const expected[] = {"LOUD.TXT", "call.txt", "nested.txt"}; /* byte order */
+    assert_int_equal(lines.count, 3 * GOOD_CALL_SENTENCES);
+    for (size_t i = 0; i < lines.count; i++)
+        assert_string_equal(row_file(lines.rows[i]), expected[i / GOOD_CALL_SENTENCES]);
+    lines_free(&lines);
+    run_free(&r);
+
+    /* A file named on the command line is read whatever its name. */
+    snprintf(args, sizeof args, "export %s", quote(join(corpus, "README.md")));
+    r = run_cli(args);
+    assert_int_equal(r.status, 0);
+    lines = parse_lines(r.out, r.out_len);
+    assert_int_equal(lines.count, GOOD_CALL_SENTENCES);
+    assert_string_equal(row_file(lines.rows[0]), "README.md");
+    lines_free(&lines);
+    run_free(&r);
+
+    /* A directory with no *.txt at all is an error. */
+    char only_md[4200];
+    snprintf(only_md, sizeof only_md, "%s", join(dir, "docs"));
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", quote(only_md));
+    assert_int_equal(system(cmd), 0);
+    write_text(join(only_md, "README.md"), good_call);
+    snprintf(args, sizeof args, "export %s", quote(only_md));
+    r = run_cli(args);
+    assert_int_equal(r.status, 2);
+    assert_int_equal(r.out_len, 0);
+    assert_non_null(strstr(r.err, "no transcript files"));
+    run_free(&r);
+
+    /* An empty directory, and a FIFO named as a file: errors, never a hang. */
+    char empty[4200];
+    snprintf(empty, sizeof empty, "%s", join(dir, "empty"));
+    snprintf(cmd, sizeof cmd, "mkdir -p %s && mkfifo %s", quote(empty), quote(join(dir, "fifo.txt")));
+    assert_int_equal(system(cmd), 0);
+    snprintf(args, sizeof args, "export %s %s", quote(empty), quote(join(dir, "fifo.txt")));
+    r = run_cli(args);
+    assert_int_equal(r.status, 2);
+    assert_int_equal(r.out_len, 0);
+    assert_non_null(strstr(r.err, "not a regular file"));
+    run_free(&r);
+
+    /* LPSEARCH_CORPUS replaces the bundled corpus when no PATH is given. */
+    assert_int_equal(setenv("LPSEARCH_CORPUS", corpus, 1), 0);
+    r = run_cli("export");
+    unsetenv("LPSEARCH_CORPUS");
+    assert_int_equal(r.status, 0);
+    lines = parse_lines(r.out, r.out_len);
+    assert_int_equal(lines.count, 3 * GOOD_CALL_SENTENCES);
+    lines_free(&lines);
+    run_free(&r);
+}
+
+/* ---- Escaping and repaired input ----------------------------------------- */
+
+static void test_json_escaping(void **state)
+{
+    (void)state;
+    const char *dir = test_scratch_dir("cli-escape");
+    run_dir = dir;
+    static const char call[] =
+        "Operator\n"
+        "We said \"hello\" to C:\\path\\file today. "
+        "The \xE2\x80\x9C" "curly\xE2\x80\x9D caf\xC3\xA9 is open. Revenue\tgrew. "
+        "Growth \xF0\x9F\x93\x88 was 10%.\n"
+        "Jane Roe - CEO\n"
+        "A \\\"quoted backslash\\\" stays.\n";
+    static const char *const sentences[] = {
+        "We said \"hello\" to C:\\path\\file today.",
+        ("The \xE2\x80\x9C" "curly\xE2\x80\x9D caf\xC3\xA9 is open."),
+        "Revenue\tgrew.",
+        "Growth \xF0\x9F\x93\x88 was 10%.",
+        "A \\\"quoted backslash\\\" stays.",
+    };
+    char path[4200], args[4400];
+    snprintf(path, sizeof path, "%s", join(dir, "escape.txt"));
+    write_text(path, call);
+    snprintf(args, sizeof args, "export --tokens %s", quote(path));
+    run_result r = run_cli(args);
+    assert_int_equal(r.status, 0);
+    export_lines lines = parse_lines(r.out, r.out_len);
+    check_export_shape(&lines);
+    assert_int_equal(lines.count, 5);
+    for (size_t i = 0; i < lines.count; i++)
+        assert_string_equal(row_text(lines.rows[i]), sentences[i]);
+    check_tokens(&lines);
+
+    /* The escaped forms are in the raw output; UTF-8 passes through unescaped. */
+    assert_non_null(strstr(r.out, "\"text\":\"We said \\\"hello\\\" to C:\\\\path\\\\file today.\""));
+    assert_non_null(strstr(r.out, "\"text\":\"Revenue\\tgrew.\""));
+    assert_non_null(strstr(r.out, "\"text\":\"A \\\\\\\"quoted backslash\\\\\\\" stays.\""));
+    assert_non_null(strstr(r.out, "\xE2\x80\x9C" "curly\xE2\x80\x9D caf\xC3\xA9"));
+    assert_null(strchr(r.out, '\t'));
+    lines_free(&lines);
+    run_free(&r);
+}
+
+static void test_repaired_input_warns(void **state)
+{
+    (void)state;
+    const char *dir = test_scratch_dir("cli-repair");
+    run_dir = dir;
+    static const char call[] = "Operator\r\nBad \xFF byte here. Fine.\r\n";
+    char path[4200], args[4400];
+    snprintf(path, sizeof path, "%s", join(dir, "repair.txt"));
+    write_text(path, call);
+    snprintf(args, sizeof args, "export %s", quote(path));
+    run_result r = run_cli(args);
+    assert_int_equal(r.status, 0); /* repaired, not skipped */
+    assert_non_null(strstr(r.err, path));
+    assert_non_null(strstr(r.err, "line 2: warning:"));
+    assert_non_null(strstr(r.err, "U+FFFD"));
+    export_lines lines = parse_lines(r.out, r.out_len);
+    assert_int_equal(lines.count, 2);
+    assert_string_equal(row_text(lines.rows[0]), "Bad \xEF\xBF\xBD byte here.");
+    assert_int_equal(jreq(lines.rows[1], "line", J_NUMBER)->integer, 2);
+    lines_free(&lines);
+    run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_parser_is_strict),
+        cmocka_unit_test(test_export_bundled),
+        cmocka_unit_test(test_export_is_stable),
+        cmocka_unit_test(test_export_tokens),
+        cmocka_unit_test(test_stem_requires_tokens),
+        cmocka_unit_test(test_unknown_option),
+        cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_bad_commands),
+        cmocka_unit_test(test_missing_path_with_good_file),
+        cmocka_unit_test(test_bad_file_is_skipped),
+        cmocka_unit_test(test_directory_reads_only_txt),
+        cmocka_unit_test(test_json_escaping),
+        cmocka_unit_test(test_repaired_input_warns),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
