@@ -371,7 +371,8 @@ static int find_announcement(const char *text, size_t len, announcement *out)
         size_t j = i;
         if (word_is(&words[i], "from") && i > 0 &&
             (word_is(&words[i - 1], "comes") || word_is(&words[i - 1], "come") ||
-             word_is(&words[i - 1], "question") || word_is(&words[i - 1], "is"))) {
+             word_is(&words[i - 1], "question") || word_is(&words[i - 1], "is") ||
+             word_is(&words[i - 1], "follow-up") || word_is(&words[i - 1], "followup"))) {
             j = i + 1;
             if (j + 2 < n && word_is(&words[j], "the") &&
                 (word_is(&words[j + 1], "line") || word_is(&words[j + 1], "site")) &&

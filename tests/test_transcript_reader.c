@@ -247,6 +247,8 @@ static void test_resolved_speakers_q1_2016(void **state)
     ASSERT_SPEAKER(t, "Speaker 4", "Jeff Van Rhee", "Analyst", "Craig Hallum");
     ASSERT_SPEAKER(t, "Speaker 6", "Mark Chappell", "Analyst", "Benchmark");
     ASSERT_SPEAKER(t, "Speaker 8", "Craig McElroy", "Analyst", "First Analysis");
+    /* "And you have a follow-up from Jeff Vonary from Craig Allen." (as transcribed) */
+    ASSERT_SPEAKER(t, "Speaker 4", "Jeff Vonary", "Analyst", "Craig Allen");
     /* Fragments of interrupted sentences stay with the turn they were spoken in. */
     size_t frag = find_sentence(t, "of the");
     assert_string_equal(transcript_sentence_speaker(t, frag)->label, "Speaker 1");
