@@ -418,7 +418,7 @@ static void resolve_speakers(reader *r)
 
 static const char *detect_layout(const reader *r)
 {
-    size_t bulleted_labels = 0, numbered = 0, role_only = 0, labels = 0;
+    size_t numbered = 0, role_only = 0, labels = 0;
     for (size_t i = 0; i < r->turn_count; i++) {
         switch (r->turns[i].label.kind) {
         case LABEL_NUMBERED: numbered++; break;
@@ -428,7 +428,6 @@ static const char *detect_layout(const reader *r)
         if (r->turns[i].label.kind != LABEL_NONE)
             labels++;
     }
-    (void)bulleted_labels;
     if (labels == 0)
         return "unlabelled";
     if (numbered * 2 > labels)
