@@ -61,6 +61,7 @@ typedef struct reader {
     size_t note_count, note_cap;
     buffer arena;
     sentence_spans spans;
+    size_t bulleted_labels; /* labels written with a bullet, for the layout name */
 } reader;
 
 static void *grow(reader *r, void *array, size_t *cap, size_t count, size_t elem)
@@ -280,6 +281,7 @@ static void classify_lines(reader *r, const char *text, size_t len)
             continue;
         if (line.len <= SPEAKER_LABEL_MAX_BYTES &&
             speaker_label_parse(line.s, line.len, &label) != LABEL_NONE) {
+            r->bulleted_labels += line.bulleted;
             current = start_turn(r, &label, number);
             continue;
         }
@@ -437,7 +439,7 @@ static const char *detect_layout(const reader *r)
     return "named-labels";
 }
 
-static void fill_metadata(reader *r, int bulleted)
+static void fill_metadata(reader *r)
 {
     transcript *t = r->t;
     if (r->rc)
@@ -465,25 +467,8 @@ static void fill_metadata(reader *r, int bulleted)
     t->year = m.year;
     t->quarter = m.quarter;
     t->layout = detect_layout(r);
-    if (bulleted && strcmp(t->layout, "named-labels") == 0)
+    if (r->bulleted_labels * 2 > r->turn_count && strcmp(t->layout, "named-labels") == 0)
         t->layout = "bulleted-labels";
-}
-
-static int any_bulleted(const char *text, size_t len)
-{
-    size_t pos = 0;
-    while (pos < len) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        const char *s = text + pos;
-        size_t l = end - pos;
-        while (l && isspace((unsigned char)*s))
-            s++, l--;
-        if (speaker_label_bullet_length(s, l))
-            return 1;
-        pos = end + 1;
-    }
-    return 0;
 }
 
 static void reader_release(reader *r)
@@ -543,7 +528,7 @@ int transcript_read_memory(const char *name, const void *bytes, size_t len,
     }
     build_sentences(&r);
     resolve_speakers(&r);
-    fill_metadata(&r, !r.rc && any_bulleted(text, text_len));
+    fill_metadata(&r);
     lps_free(text);
     if (!r.rc) {
         transcript *t = r.t;

@@ -267,34 +267,49 @@ bad:
     return -1;
 }
 
+/* Consumes c when it is the next byte. */
+static int take(jparser *ps, char c)
+{
+    if (ps->p < ps->end && *ps->p == c) {
+        ps->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* Adds a zeroed element to an array or object and returns it. */
+static jval *append_item(jval *v)
+{
+    jval *grown = realloc(v->items, (v->count + 1) * sizeof *grown);
+    assert_non_null(grown);
+    v->items = grown;
+    memset(&v->items[v->count], 0, sizeof *grown);
+    return &v->items[v->count++];
+}
+
+/* After an element: 1 when ',' says another follows, 0 when close ends the
+ * list, -1 on anything else. */
+static int after_element(jparser *ps, char close)
+{
+    skip_ws(ps);
+    if (take(ps, ','))
+        return 1;
+    return take(ps, close) ? 0 : -1;
+}
+
 static int parse_array(jparser *ps, jval *v)
 {
     v->type = J_ARRAY;
     ps->p++; /* '[' */
     skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == ']') {
-        ps->p++;
+    if (take(ps, ']'))
         return 0;
-    }
-    for (;;) {
-        jval *grown = realloc(v->items, (v->count + 1) * sizeof *grown);
-        assert_non_null(grown);
-        v->items = grown;
-        memset(&v->items[v->count], 0, sizeof *grown);
-        v->count++;
-        if (parse_value(ps, &v->items[v->count - 1]) != 0)
+    int more;
+    do {
+        if (parse_value(ps, append_item(v)) != 0)
             return -1;
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (ps->p < ps->end && *ps->p == ']') {
-            ps->p++;
-            return 0;
-        }
-        return -1;
-    }
+    } while ((more = after_element(ps, ']')) == 1);
+    return more;
 }
 
 static int parse_object(jparser *ps, jval *v)
@@ -302,11 +317,10 @@ static int parse_object(jparser *ps, jval *v)
     v->type = J_OBJECT;
     ps->p++; /* '{' */
     skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
+    if (take(ps, '}'))
         return 0;
-    }
-    for (;;) {
+    int more;
+    do {
         skip_ws(ps);
         char *key;
         size_t key_len;
@@ -317,32 +331,18 @@ static int parse_object(jparser *ps, jval *v)
                 free(key);
                 return -1; /* duplicate keys are legal JSON but never right here */
             }
-        jval *grown = realloc(v->items, (v->count + 1) * sizeof *grown);
-        assert_non_null(grown);
-        v->items = grown;
         char **keys = realloc(v->keys, (v->count + 1) * sizeof *keys);
         assert_non_null(keys);
         v->keys = keys;
-        memset(&v->items[v->count], 0, sizeof *grown);
         v->keys[v->count] = key;
-        v->count++;
+        jval *value = append_item(v);
         skip_ws(ps);
-        if (ps->p >= ps->end || *ps->p != ':')
+        if (!take(ps, ':'))
             return -1;
-        ps->p++;
-        if (parse_value(ps, &v->items[v->count - 1]) != 0)
+        if (parse_value(ps, value) != 0)
             return -1;
-        skip_ws(ps);
-        if (ps->p < ps->end && *ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (ps->p < ps->end && *ps->p == '}') {
-            ps->p++;
-            return 0;
-        }
-        return -1;
-    }
+    } while ((more = after_element(ps, '}')) == 1);
+    return more;
 }
 
 static int parse_value(jparser *ps, jval *v)
