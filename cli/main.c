@@ -44,8 +44,17 @@ static void usage(FILE *out)
             "Search earnings-call transcripts.\n"
             "\n"
             "commands:\n"
-            "  export [--tokens] [--stem] [PATH...]\n"
-            "                 print every sentence of the transcripts as JSON Lines\n"
+            "  index [-i DIR] [--stem] [--ram-mb N] [PATH...]\n"
+            "                 add transcripts to an index (created if needed)\n"
+            "  remove [-i DIR] CALL...\n"
+            "                 remove calls from an index\n"
+            "  optimize [-i DIR]\n"
+            "                 merge an index's segments into one\n"
+            "  stats [-i DIR] [--json] [--calls]\n"
+            "                 what an index holds and how big each part is\n"
+            "  check [-i DIR] verify every checksum and structure of an index\n"
+            "  export [--tokens] [--stem] [-i DIR | PATH...]\n"
+            "                 print every sentence as JSON Lines\n"
             "  help [COMMAND] show help for a command\n"
             "\n"
             "options:\n"
@@ -53,9 +62,24 @@ static void usage(FILE *out)
             "  -V, --version  show the version\n"
             "\n"
             "With no PATH, commands read the bundled transcripts (%s;\n"
-            "set LPSEARCH_CORPUS to use another directory).\n",
+            "set LPSEARCH_CORPUS to use another directory). With no -i, commands use\n"
+            "$LPSEARCH_INDEX, else an index of the bundled transcripts that is built\n"
+            "automatically the first time it is needed.\n",
             cli_default_corpus());
 }
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    void (*usage)(FILE *out);
+} commands[] = {
+    {"index", cmd_index, cmd_index_usage},
+    {"remove", cmd_remove, cmd_remove_usage},
+    {"optimize", cmd_optimize, cmd_optimize_usage},
+    {"stats", cmd_stats, cmd_stats_usage},
+    {"check", cmd_check, cmd_check_usage},
+    {"export", cmd_export, cmd_export_usage},
+};
 
 int main(int argc, char **argv)
 {
@@ -77,15 +101,18 @@ int main(int argc, char **argv)
             usage(stdout);
             return CLI_EXIT_OK;
         }
-        if (strcmp(argv[2], "export") == 0) {
-            cmd_export_usage(stdout);
-            return CLI_EXIT_OK;
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+            if (strcmp(argv[2], commands[i].name) == 0) {
+                commands[i].usage(stdout);
+                return CLI_EXIT_OK;
+            }
         }
         cli_errorf("no help for '%s': unknown command (try 'lpsearch --help')", argv[2]);
         return CLI_EXIT_ERROR;
     }
-    if (strcmp(cmd, "export") == 0)
-        return cmd_export(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
     cli_errorf("unknown command '%s' (try 'lpsearch --help')", cmd);
     return CLI_EXIT_ERROR;
 }
