@@ -41,10 +41,9 @@
  * Vocabulary.  Words are drawn by rank from per-class lists (nouns, verbs,
  * adjectives, ...) with Zipf weights, exponent ZIPF_EXPONENT.  Nouns have an
  * unbounded tail: ranks past the built-in list are pseudo-words spelled from
- * the rank, and past NOUN_HEAD_RANKS the weights fall off faster (exponent
- * NOUN_TAIL_EXPONENT), as they do in real text, so the number of distinct
- * terms keeps growing with the corpus size (Heaps' law, about n^0.5) rather
- * than with it.  Company, product, customer and people names and numbers
+ * the rank, whose weights fall off faster (exponent NOUN_TAIL_EXPONENT), as
+ * rare words do in real text, so the number of distinct terms keeps growing
+ * with the corpus size, about as its square root (Heaps' law).  Company, product, customer and people names and numbers
  * add more rare terms; a list of recurring phrases ("proactive chat",
  * "adjusted EBITDA", "forward-looking statements", ...) gives phrase
  * queries something to find.
@@ -84,8 +83,7 @@
 #define FIRST_YEAR 2005
 
 #define ZIPF_EXPONENT 1.05
-#define NOUN_HEAD_RANKS 3000
-#define NOUN_TAIL_EXPONENT 1.9
+#define NOUN_TAIL_EXPONENT 2.0
 #define NOUN_MAX_RANK (1u << 28)
 
 /* ---- Failing ------------------------------------------------------------- */
@@ -181,8 +179,8 @@ static int rng_chance(rng *r, double p)
 
 /* ---- Word lists --------------------------------------------------------------
  * Each list is roughly in order of frequency: draws are Zipf-weighted by
- * position.  None of the words is an abbreviation the sentence splitter
- * treats specially, and none is a job word the speaker resolver reads. */
+ * position.  No word is an abbreviation the sentence splitter treats
+ * specially (docs/SEGMENTATION.md), so a sentence can end on any of them. */
 
 /* Nouns; a leading '=' marks a mass noun, which is never pluralized. */
 static const char *const nouns[] = {
@@ -242,7 +240,7 @@ static const char *const nouns[] = {
     "cart", "catalog", "center", "certification", "chain", "chatbot", "checkpoint", "clinic",
     "coalition", "code", "collection", "commission", "commitment", "community", "concept",
     "connection", "console", "contractor", "controller", "copy", "core", "corridor", "coupon",
-    "coverage", "credit", "criterion", "cross-sell", "curve", "cutover", "database", "dealer",
+    "coverage", "credit", "cross-sell", "curve", "cutover", "database", "dealer",
     "debut", "decision", "default", "demo", "deposit", "desk", "destination", "differentiator",
     "director", "discount", "distribution", "distributor", "document", "domain", "download",
     "draft", "edge", "election", "element", "email", "endpoint", "engine", "entity", "entry",
@@ -603,7 +601,7 @@ static vocabulary vocab;
 
 static void vocabulary_init(void)
 {
-    zipf_init(&vocab.noun_head, NOUN_HEAD_RANKS, ZIPF_EXPONENT);
+    zipf_init(&vocab.noun_head, COUNT(nouns), ZIPF_EXPONENT);
     zipf_init(&vocab.adjectives, COUNT(adjectives), ZIPF_EXPONENT);
     zipf_init(&vocab.adverbs, COUNT(adverbs), ZIPF_EXPONENT);
     zipf_init(&vocab.verbs, COUNT(verbs), ZIPF_EXPONENT);
@@ -612,13 +610,14 @@ static void vocabulary_init(void)
     zipf_init(&vocab.endings, COUNT(endings), ZIPF_EXPONENT);
     zipf_init(&vocab.openers, COUNT(openers), ZIPF_EXPONENT);
     zipf_init(&vocab.frames, COUNT(question_frames), ZIPF_EXPONENT);
-    /* Weight of the head, sum of r^-s1 for r <= R0, against the tail, which
-     * continues at the same height at R0 and falls as r^-s2 beyond it. */
+    /* Weight of the head, sum of r^-s1 for the R0 built-in nouns, against the
+     * tail, which continues at the same height at R0 and falls as r^-s2 beyond. */
+    const double r0 = (double)COUNT(nouns);
     double head = 0;
-    for (int r = 1; r <= NOUN_HEAD_RANKS; r++)
+    for (size_t r = 1; r <= COUNT(nouns); r++)
         head += pow((double)r, -ZIPF_EXPONENT);
-    double a = NOUN_HEAD_RANKS + 0.5, b = (double)NOUN_MAX_RANK + 0.5;
-    double tail = pow((double)NOUN_HEAD_RANKS, NOUN_TAIL_EXPONENT - ZIPF_EXPONENT) *
+    double a = r0 + 0.5, b = (double)NOUN_MAX_RANK + 0.5;
+    double tail = pow(r0, NOUN_TAIL_EXPONENT - ZIPF_EXPONENT) *
                   (pow(a, 1 - NOUN_TAIL_EXPONENT) - pow(b, 1 - NOUN_TAIL_EXPONENT)) /
                   (NOUN_TAIL_EXPONENT - 1);
     vocab.noun_head_share = head / (head + tail);
@@ -640,11 +639,11 @@ static uint32_t noun_rank_draw(rng *r)
     if (rng_unit(r) < vocab.noun_head_share)
         return (uint32_t)zipf_draw(&vocab.noun_head, r) + 1;
     const double e = 1 - NOUN_TAIL_EXPONENT;
-    double a = pow(NOUN_HEAD_RANKS + 0.5, e), b = pow((double)NOUN_MAX_RANK + 0.5, e);
+    double a = pow((double)COUNT(nouns) + 0.5, e), b = pow((double)NOUN_MAX_RANK + 0.5, e);
     double x = pow(a - rng_unit(r) * (a - b), 1 / e);
     uint64_t rank = (uint64_t)(x + 0.5);
-    if (rank <= NOUN_HEAD_RANKS)
-        rank = NOUN_HEAD_RANKS + 1;
+    if (rank <= COUNT(nouns))
+        rank = COUNT(nouns) + 1;
     if (rank > NOUN_MAX_RANK)
         rank = NOUN_MAX_RANK;
     return (uint32_t)rank;
@@ -652,18 +651,18 @@ static uint32_t noun_rank_draw(rng *r)
 
 /* ---- Pseudo-words -----------------------------------------------------------
  * Word number k becomes (onset nucleus)^L coda.  Onsets and codas hold only
- * consonants, nuclei only vowels (y included), so a spelling splits into its
+ * consonants, nuclei only vowels, so a spelling splits into its
  * parts in exactly one way: distinct k give distinct words, and the number
  * of terms the corpus holds is the number of ranks it drew.  An affine
  * permutation inside each length class keeps neighbouring ranks from
  * looking alike. */
 
-static const char *const pseudo_onsets[] = {"b",  "c",  "d",  "f",  "g",  "h",  "j",  "k",
-                                            "l",  "m",  "n",  "p",  "r",  "s",  "t",  "v",
-                                            "w",  "z",  "br", "cr", "dr", "fl", "gr", "pl",
-                                            "pr", "st", "tr", "sh", "ch", "th"};
-static const char *const pseudo_nuclei[] = {"a", "e", "i", "o", "u", "ai", "ea", "io", "ou", "y"};
-static const char *const pseudo_codas[] = {"", "n", "r", "s", "l", "t", "x", "m", "nd", "st"};
+static const char *const pseudo_onsets[] = {"b", "c",  "d",  "f",  "g",  "h",  "k",  "l",
+                                            "m", "n",  "p",  "r",  "s",  "t",  "v",  "z",
+                                            "br", "cr", "dr", "gr", "pr", "tr", "st", "pl",
+                                            "cl", "sl", "fr", "th", "ch", "sc"};
+static const char *const pseudo_nuclei[] = {"a", "e", "i", "o", "u"};
+static const char *const pseudo_codas[] = {"", "n", "r", "s", "l", "t", "x", "m", "nd", "ck"};
 
 #define PSEUDO_SYLLABLES (COUNT(pseudo_onsets) * COUNT(pseudo_nuclei))
 #define PSEUDO_MAX_BYTES 32
@@ -841,7 +840,7 @@ static void company_name(uint64_t c, char *out, size_t cap)
 {
     const uint64_t suffixes = COUNT(company_suffixes);
     const uint64_t camel = COUNT(camel_first) * COUNT(camel_second);
-    const uint64_t pseudo = 900000; /* the two-syllable class of pseudo_word */
+    const uint64_t pseudo = (uint64_t)PSEUDO_SYLLABLES * PSEUDO_SYLLABLES * COUNT(pseudo_codas);
     const uint64_t space = (camel + pseudo) * suffixes;
     uint64_t v = c < space ? permute(c, space, g_seed ^ 0xC0) : c;
     const char *suffix = company_suffixes[v % suffixes];
@@ -899,7 +898,7 @@ static void company_init(company *co, uint64_t c)
                      camel_first[(h >> 8) % COUNT(camel_first)],
                      product_parts[(h >> 20) % COUNT(product_parts)]);
         } else {
-            pseudo_word(100000 + (h >> 8) % 800000, word);
+            pseudo_word(100000 + (h >> 8) % 100000, word);
             capitalize(word);
             snprintf(co->products[p], sizeof co->products[p], "%s%s%s", word,
                      h % 3 == 1 ? " " : "", product_parts[(h >> 40) % COUNT(product_parts)]);
@@ -1258,12 +1257,13 @@ static void money_text(uint32_t tenths, char *out, size_t cap)
         snprintf(out, cap, "$%u.%u million", tenths / 10, tenths % 10);
 }
 
-static void percent_text(rng *r, char *out, size_t cap)
+/* A percentage, mostly between lo and hi; a quarter of them with one decimal. */
+static void percent_text(rng *r, int lo, int hi, char *out, size_t cap)
 {
     if (rng_chance(r, 0.25))
-        snprintf(out, cap, "%d.%d%%", rng_range(r, 0, 60), rng_range(r, 0, 9));
+        snprintf(out, cap, "%d.%d%%", rng_range(r, lo, hi - 1), rng_range(r, 0, 9));
     else
-        snprintf(out, cap, "%d%%", rng_range(r, 1, 95));
+        snprintf(out, cap, "%d%%", rng_range(r, lo, hi));
 }
 
 static const char *a_or_an(const char *next)
@@ -1336,13 +1336,13 @@ static void noun_phrase(call *c, int *plural)
         }
         return;
     }
-    if (u < 0.21) {
+    if (u < 0.19) {
         sent_word(s, c->co->products[rng_below(r, 3)]);
         if (rng_chance(r, 0.5))
             sent_word(s, PICK(r, ((const char *const[]){"platform", "offering", "suite", "solution", "product", "deployments"})));
         return;
     }
-    if (u < 0.25) {
+    if (u < 0.21) {
         company other;
         company_init(&other, mix2(c->co->id, rng_next(r)) % 1000003u);
         sent_word(s, other.name);
@@ -1387,12 +1387,12 @@ static void object_phrase(call *c)
     char num[64];
     double u = rng_unit(&c->r);
     if (u < 0.06) {
-        money_text((uint32_t)rng_range(&c->r, 5, 9000), num, sizeof num);
+        money_text(c->revenue * (uint32_t)rng_range(&c->r, 2, 60) / 100 + 1, num, sizeof num);
         sent_word(&c->s, num);
         sent_word(&c->s, "in");
         noun_phrase(c, NULL);
     } else if (u < 0.11) {
-        percent_text(&c->r, num, sizeof num);
+        percent_text(&c->r, 1, 80, num, sizeof num);
         sent_word(&c->s, num);
         sent_word(&c->s, "of");
         noun_phrase(c, NULL);
@@ -1454,8 +1454,9 @@ static void clause(call *c)
 }
 
 /* Extends the sentence towards target words with prepositional phrases,
- * clauses and adverbials, never past SENTENCE_MAX_WORDS. */
-static void extend_to(call *c, int target)
+ * adverbials and (unless phrases_only) more clauses, never past
+ * SENTENCE_MAX_WORDS. */
+static void extend_to(call *c, int target, int phrases_only)
 {
     sentence *s = &c->s;
     rng *r = &c->r;
@@ -1463,6 +1464,8 @@ static void extend_to(call *c, int target)
     while (s->words < target && guard++ < 24) {
         mark m = sent_mark(s);
         double u = rng_unit(r);
+        if (phrases_only && u >= 0.5 && u < 0.68)
+            u = 0.7; /* an adverbial instead of another clause */
         if (u < 0.5) {
             sent_word(s, prepositions[zipf_draw(&vocab.prepositions, r)]);
             noun_phrase(c, NULL);
@@ -1493,7 +1496,7 @@ static void extend_to(call *c, int target)
         sent_word(s, endings[zipf_draw(&vocab.endings, r)]);
 }
 
-/* Sentence lengths: a discrete log-normal, median 17 words, clipped to 5..40. */
+/* Sentence lengths: a discrete log-normal, median 18.5 words, clipped to 5..40. */
 static zipf_table length_table;
 
 static void length_table_init(void)
@@ -1503,7 +1506,7 @@ static void length_table_init(void)
     if (!length_table.cdf)
         die("out of memory");
     length_table.n = (size_t)n;
-    double sum = 0, mu = log(17.0), sigma = 0.45;
+    double sum = 0, mu = log(18.5), sigma = 0.45;
     for (int i = 0; i < n; i++) {
         double x = SENTENCE_MIN_WORDS + i, z = (log(x) - mu) / sigma;
         sum += exp(-0.5 * z * z) / x;
@@ -1528,7 +1531,7 @@ static void statement(call *c)
     if (rng_chance(&c->r, 0.3))
         sent_word(s, openers[zipf_draw(&vocab.openers, &c->r)]);
     clause(c);
-    extend_to(c, target);
+    extend_to(c, target, 0);
     sent_finish(s, rng_chance(&c->r, 0.003) ? '!' : '.');
 }
 
@@ -1550,7 +1553,7 @@ static void question(call *c)
         sent_word(s, question_frames[zipf_draw(&vocab.frames, r)]);
     }
     noun_phrase(c, NULL);
-    extend_to(c, target);
+    extend_to(c, target, 1);
     sent_finish(s, '?');
 }
 
@@ -1580,8 +1583,8 @@ static void financial(call *c)
     rng *r = &c->r;
     char rev[48], m2[48], p1[16], p2[16];
     money_text(c->revenue, rev, sizeof rev);
-    percent_text(r, p1, sizeof p1);
-    percent_text(r, p2, sizeof p2);
+    percent_text(r, 1, 40, p1, sizeof p1);
+    percent_text(r, 1, 20, p2, sizeof p2);
     int prev_q = c->quarter == 1 ? 4 : c->quarter - 1;
     int prev_y = c->quarter == 1 ? c->year - 1 : c->year;
     switch (rng_below(r, 11)) {
@@ -1598,6 +1601,8 @@ static void financial(call *c)
                rng_range(r, 1, 60), rng_range(r, 2, 90));
         break;
     case 3:
+        percent_text(r, 40, 85, p1, sizeof p1);
+        percent_text(r, 40, 85, p2, sizeof p2);
         canned(c, "Gross margin was %s, compared to %s in the same quarter last year.", p1, p2);
         break;
     case 4:
@@ -1626,11 +1631,13 @@ static void financial(call *c)
         canned(c, "Deferred revenue was %s, up %s year over year.", m2, p1);
         break;
     case 9:
+        percent_text(r, 70, 98, p1, sizeof p1);
         canned(c, "The customer renewal rate was %s, and proactive chat now represents %s of new bookings.",
                p1, p2);
         break;
     default:
         money_text(c->revenue * (uint32_t)rng_range(r, 40, 90) / 100 + 1, m2, sizeof m2);
+        percent_text(r, 40, 90, p1, sizeof p1);
         canned(c, "Operating expenses were %s, or %s of revenue, as we continued to invest in %s.",
                m2, p1, c->co->products[rng_below(r, 3)]);
         break;
@@ -2043,7 +2050,7 @@ static void answer_turn(call *c, int who, const analyst *a, int n)
         sent_wordf(s, "Yes, %s,", a->who.first);
         int target = sentence_length(c);
         clause(c);
-        extend_to(c, target);
+        extend_to(c, target, 0);
         sent_finish(s, '.');
         emit(c, 0.2);
         i++;
@@ -2373,6 +2380,7 @@ int main(int argc, char **argv)
         writer_open(w, path);
         write_call(&cl, (int)target);
         bytes += writer_close(w);
+        if (getenv("GEN_DEBUG")) fprintf(stderr, "%s target %llu got %llu layout %d\n", path, (unsigned long long)target, (unsigned long long)cl.sentences, cl.layout);
         written += cl.sentences;
         files++;
     }

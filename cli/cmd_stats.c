@@ -133,8 +133,12 @@ int cmd_stats(int argc, char **argv)
         for (unsigned id = 1; id <= SECTION_ID_MAX; id++)
             section[id] += s->sections[id].length;
         file_bytes += s->map_len;
-        turns += s->turn_count;
         deleted += snap->segments[i].deleted_count;
+        for (uint32_t c = 0; c < s->call_count; c++) {
+            call_record cr;
+            if (segment_call(s, c, &cr) == LPS_OK && !snapshot_is_deleted(&snap->segments[i], cr.first_doc))
+                turns += cr.turn_count;
+        }
         const unsigned char *idx = s->sections[SECTION_TEXT_INDEX].data + 8;
         for (uint32_t b = 0; b < s->text_block_count; b++)
             text_raw += load_le32(idx + (size_t)b * TEXT_INDEX_ENTRY_SIZE + 4);

@@ -57,7 +57,7 @@ const char *segment_section_name(unsigned id);
 #define POSITION_RUN 128u
 
 /* Stored text blocks: at most this many raw bytes or documents each. */
-#define TEXT_BLOCK_BYTES (32u * 1024u)
+#define TEXT_BLOCK_BYTES (16u * 1024u)
 #define TEXT_BLOCK_DOCS 256u
 #define TEXT_INDEX_ENTRY_SIZE 16u
 
