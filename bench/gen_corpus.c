@@ -43,17 +43,19 @@
  * unbounded tail: ranks past the built-in list are pseudo-words spelled from
  * the rank, whose weights fall off faster (exponent NOUN_TAIL_EXPONENT), as
  * rare words do in real text, so the number of distinct terms keeps growing
- * with the corpus size, about as its square root (Heaps' law).  Company, product, customer and people names and numbers
- * add more rare terms; a list of recurring phrases ("proactive chat",
- * "adjusted EBITDA", "forward-looking statements", ...) gives phrase
+ * with the corpus (Heaps' law; about 21,000 terms at 10^5 sentences and
+ * 100,000 at 10^6).  Company, product, customer and people names and
+ * amounts add more rare terms; a list of recurring phrases ("proactive
+ * chat", "adjusted EBITDA", "forward-looking statements", ...) gives phrase
  * queries something to find.
  *
- * Determinism and scale.  A xoshiro256** generator seeded through
- * splitmix64 from (seed, file number) drives everything; company, people
- * and revenue facts come from a stateless hash of (seed, company), so the
- * same arguments give byte-identical output and no file depends on the
- * others.  The program holds one call's plan and one 64 KiB output buffer
- * at a time: memory is constant and time linear in N.
+ * Determinism and scale.  Each call's xoshiro256** generator is seeded
+ * through splitmix64 from (seed, file number); call sizes come from one more
+ * stream, and company, people and revenue facts from a stateless hash of
+ * (seed, company).  So the same arguments give byte-identical output, and a
+ * file is a function of the seed, its number and its size only.  The
+ * program holds one call's plan and one 64 KiB output buffer at a time:
+ * memory is constant and time linear in N.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -406,6 +408,14 @@ static const char *const phrases[] = {
     "^messaging volume", "^engagement rate", "^conversion rate", "^order volume",
 };
 
+/* Determiners before a singular and before a plural or mass noun. */
+static const char *const singular_determiners[] = {
+    "the", "our", "a", "this", "their", "its", "that", "each", "every", "another", "any", "one",
+};
+static const char *const plural_determiners[] = {
+    "the", "our", "these", "their", "some", "more", "many", "all", "those", "several", "most",
+};
+
 static const char *const prepositions[] = {
     "in", "for", "with", "across", "from", "on", "through", "during", "within", "among",
     "around", "beyond", "ahead of", "compared to", "relative to", "in line with", "as part of",
@@ -592,8 +602,8 @@ static size_t zipf_draw(const zipf_table *z, rng *r)
 }
 
 typedef struct vocabulary {
-    zipf_table nouns, noun_head, adjectives, adverbs, verbs, phrases, prepositions, endings,
-        openers, frames;
+    zipf_table noun_head, adjectives, adverbs, verbs, phrases, prepositions, endings, openers,
+        frames, singular_determiners, plural_determiners;
     double noun_head_share; /* probability mass of ranks 1..NOUN_HEAD_RANKS */
 } vocabulary;
 
@@ -610,6 +620,8 @@ static void vocabulary_init(void)
     zipf_init(&vocab.endings, COUNT(endings), ZIPF_EXPONENT);
     zipf_init(&vocab.openers, COUNT(openers), ZIPF_EXPONENT);
     zipf_init(&vocab.frames, COUNT(question_frames), ZIPF_EXPONENT);
+    zipf_init(&vocab.singular_determiners, COUNT(singular_determiners), ZIPF_EXPONENT);
+    zipf_init(&vocab.plural_determiners, COUNT(plural_determiners), ZIPF_EXPONENT);
     /* Weight of the head, sum of r^-s1 for the R0 built-in nouns, against the
      * tail, which continues at the same height at R0 and falls as r^-s2 beyond. */
     const double r0 = (double)COUNT(nouns);
@@ -628,7 +640,7 @@ static void vocabulary_free(void)
 {
     zipf_table *all[] = {&vocab.noun_head, &vocab.adjectives, &vocab.adverbs, &vocab.verbs,
                          &vocab.phrases, &vocab.prepositions, &vocab.endings, &vocab.openers,
-                         &vocab.frames};
+                         &vocab.frames, &vocab.singular_determiners, &vocab.plural_determiners};
     for (size_t i = 0; i < COUNT(all); i++)
         free(all[i]->cdf);
 }
@@ -1352,12 +1364,10 @@ static void noun_phrase(call *c, int *plural)
     int pl;
     noun_word(c, noun, sizeof noun, &pl);
     if (pl) {
-        static const char *const dets[] = {"the", "our", "these", "their", "some", "many", "more", "all", "several", "those"};
         if (rng_chance(r, 0.75))
-            sent_word(s, PICK(r, dets));
+            sent_word(s, plural_determiners[zipf_draw(&vocab.plural_determiners, r)]);
     } else {
-        static const char *const dets[] = {"the", "our", "the", "a", "this", "that", "its", "their", "each", "every", "another", "the"};
-        const char *det = PICK(r, dets);
+        const char *det = singular_determiners[zipf_draw(&vocab.singular_determiners, r)];
         const char *adj = rng_chance(r, 0.35) ? adjective(c) : NULL;
         if (strcmp(det, "a") == 0)
             det = a_or_an(adj ? adj : noun);
@@ -1475,7 +1485,7 @@ static void extend_to(call *c, int target, int phrases_only)
             clause(c);
         } else if (u < 0.8) {
             sent_word(s, endings[zipf_draw(&vocab.endings, r)]);
-        } else if (u < 0.9) {
+        } else if (u < 0.95) {
             sent_word(s, rng_chance(r, 0.5) ? "as well as" : "and");
             noun_phrase(c, NULL);
         } else {
@@ -1673,16 +1683,14 @@ static void spoken_year(int year, char *buf, size_t cap)
                                         "eight", "nine", "ten", "eleven", "twelve", "thirteen",
                                         "fourteen", "fifteen", "sixteen", "seventeen",
                                         "eighteen", "nineteen"};
-    static const char *const tens[] = {"", "", "twenty"};
     int rest = year - 2000;
+    assert(rest >= 0 && rest < 30);
     if (rest < 10)
         snprintf(buf, cap, "two thousand %s", small[rest]);
     else if (rest < 20)
         snprintf(buf, cap, "twenty %s", small[rest]);
-    else if (rest == 20)
-        snprintf(buf, cap, "twenty twenty");
     else
-        snprintf(buf, cap, "twenty %s %s", tens[rest / 10], small[rest % 10]);
+        snprintf(buf, cap, "twenty twenty%s%s", rest > 20 ? " " : "", small[rest - 20]);
 }
 
 static void filler(call *c, int who, int count, double paragraph_end)
@@ -1882,12 +1890,23 @@ typedef struct turn_plan {
     int n;
 } turn_plan;
 
+static void plan_add(turn_plan *plan, int *count, int *total, int who, int n)
+{
+    assert(*count < PLAN_MAX && n >= 1);
+    plan[*count].who = who;
+    plan[*count].n = n;
+    *total += n;
+    (*count)++;
+}
+
 /* Plans one analyst's exchange in at most budget sentences (>= 3):
- * announcement, question, answers, follow-ups, thanks. */
+ * announcement, question, answers, follow-ups, thanks.  What is left of the
+ * budget afterwards is 0 or enough for another exchange. */
 static int plan_exchange(rng *r, int budget, turn_plan *plan)
 {
     int count = 0, total = 0;
-#define ADD(w, k) (plan[count].who = (w), plan[count].n = (k), total += (k), count++)
+#define ADD(w, k) plan_add(plan, &count, &total, (w), (k))
+    assert(budget >= 3);
     ADD(WHO_OPERATOR, rng_chance(r, 0.4) ? 2 : 1);
     ADD(WHO_ANALYST, rng_range(r, 1, 4));
     int lead = rng_chance(r, 0.6) ? WHO_CEO : WHO_CFO;
@@ -1920,7 +1939,9 @@ static int plan_exchange(rng *r, int budget, turn_plan *plan)
         while (plan[last_answer].who == WHO_ANALYST || plan[last_answer].who == WHO_OPERATOR)
             last_answer--;
         plan[last_answer].n += budget - total;
+        total = budget;
     }
+    assert(total == budget || budget - total >= 3);
     return count;
 }
 
@@ -2158,14 +2179,18 @@ static void write_call(call *c, int target)
     if (financials)
         executive_remarks(c, first_who, review_n, 0, NULL, 0, 1);
 
-    /* Questions: each analyst once, from the company's coverage list. */
+    /* Questions: the company's covering analysts in turn, from a random one on. */
     int left = qa, k = 0;
     int order = rng_range(r, 0, c->co->coverage - 1);
     while (left >= 3) {
         turn_plan plan[PLAN_MAX];
         int count = plan_exchange(r, left, plan);
         analyst a;
-        company_analyst(c->co, (order + k) % (c->co->coverage + 8), &a);
+        company_analyst(c->co, (order + k) % c->co->coverage, &a);
+        /* The resolver gives an executive label the current analyst's firm when their
+         * surnames agree; such an analyst is replaced by one from outside the list. */
+        for (int extra = 0; strcmp(a.who.last, c->ceo.last) == 0 || strcmp(a.who.last, c->cfo.last) == 0;)
+            company_analyst(c->co, c->co->coverage + extra++, &a);
         /* Numbers are given in order of first appearance; now and then one comes back for
          * another person, as speaker diarization does. */
         if (c->max_number > 2 && rng_chance(r, 0.15))
@@ -2185,10 +2210,9 @@ static void write_call(call *c, int target)
             }
             left -= p->n;
         }
-        assert(left >= 0);
         k++;
     }
-    closing += left; /* a call too small for the last exchange */
+    assert(left == 0); /* plan_exchange never leaves less than a whole exchange */
 
     /* Closing: the operator, maybe the CEO, the operator again. */
     char ceo[64];
@@ -2380,7 +2404,6 @@ int main(int argc, char **argv)
         writer_open(w, path);
         write_call(&cl, (int)target);
         bytes += writer_close(w);
-        if (getenv("GEN_DEBUG")) fprintf(stderr, "%s target %llu got %llu layout %d\n", path, (unsigned long long)target, (unsigned long long)cl.sentences, cl.layout);
         written += cl.sentences;
         files++;
     }

@@ -46,6 +46,9 @@ int cli_parse_index_option(const char *cmd, int argc, char **argv, const char **
 /* Parses a non-negative integer option value; -1 and a message on error. */
 long long cli_parse_count(const char *cmd, const char *option, const char *value, long long max);
 
+/* Search: argv[0] is the first option or query word (no command name). */
+int cmd_search(int argc, char **argv);
+void cmd_search_usage(FILE *out);
 int cmd_export(int argc, char **argv);
 void cmd_export_usage(FILE *out);
 int cmd_index(int argc, char **argv);

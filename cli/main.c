@@ -39,11 +39,14 @@ const char *cli_default_corpus(void)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: lpsearch <command> [options] [arguments]\n"
+            "usage: lpsearch [OPTIONS] QUERY...      search (see below)\n"
+            "       lpsearch <command> [options] [arguments]\n"
             "\n"
             "Search earnings-call transcripts.\n"
             "\n"
             "commands:\n"
+            "  search [OPTIONS] QUERY...\n"
+            "                 search, also for a query that is a command's name\n"
             "  index [-i DIR] [--stem] [--ram-mb N] [PATH...]\n"
             "                 add transcripts to an index (created if needed)\n"
             "  remove [-i DIR] CALL...\n"
@@ -55,7 +58,8 @@ static void usage(FILE *out)
             "  check [-i DIR] verify every checksum and structure of an index\n"
             "  export [--tokens] [--stem] [-i DIR | PATH...]\n"
             "                 print every sentence as JSON Lines\n"
-            "  help [COMMAND] show help for a command\n"
+            "  help [COMMAND] show help for a command ('lpsearch help search': the\n"
+            "                 query language)\n"
             "\n"
             "options:\n"
             "  -h, --help     show this help\n"
@@ -68,11 +72,17 @@ static void usage(FILE *out)
             cli_default_corpus());
 }
 
+static int cmd_search_command(int argc, char **argv)
+{
+    return cmd_search(argc - 1, argv + 1);
+}
+
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
     void (*usage)(FILE *out);
 } commands[] = {
+    {"search", cmd_search_command, cmd_search_usage},
     {"index", cmd_index, cmd_index_usage},
     {"remove", cmd_remove, cmd_remove_usage},
     {"optimize", cmd_optimize, cmd_optimize_usage},
@@ -90,6 +100,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         usage(stdout);
+        cmd_search_usage(stdout);
         return CLI_EXIT_OK;
     }
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
@@ -113,6 +124,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    cli_errorf("unknown command '%s' (try 'lpsearch --help')", cmd);
-    return CLI_EXIT_ERROR;
+    /* Anything else is a search: options and query words. */
+    return cmd_search(argc - 1, argv + 1);
 }

@@ -485,8 +485,10 @@ static int decode_entry(term_cursor *c)
     c->info.postings_length = plen;
     c->info.positions_offset = c->next_positions;
     c->info.positions_length = qlen;
-    (void)max_freq;
-    (void)min_length;
+    if (max_freq == 0 || max_freq > UINT32_MAX || min_length > UINT32_MAX)
+        return -LPS_ECORRUPT;
+    c->info.max_freq = (uint32_t)max_freq;
+    c->info.min_length = (uint32_t)min_length;
     c->next_postings += plen;
     c->next_positions += qlen;
     c->in_block++;

@@ -75,6 +75,8 @@ typedef struct term_info {
     uint64_t cf;                  /* occurrences in all */
     uint64_t postings_offset, postings_length;   /* in SECTION_POSTINGS */
     uint64_t positions_offset, positions_length; /* in SECTION_POSITIONS */
+    uint32_t max_freq;            /* largest frequency in any document */
+    uint32_t min_length;          /* shortest document holding the term */
 } term_info;
 
 /*

@@ -163,6 +163,9 @@ static int merge_postings(segment_writer *w, merge_source *src, size_t n, lps_er
                 }
                 r = posting_cursor_next(&pc);
             }
+            /* posting_cursor_open clears the cursor: free its positions
+             * buffer before the next list reopens it. */
+            posting_cursor_close(&pc);
             if (r == -LPS_ENOMEM)
                 rc = LPS_ENOMEM;
             else if (r < 0) {
