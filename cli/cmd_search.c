@@ -23,7 +23,8 @@ void cmd_search_usage(FILE *out)
             "       lpsearch [OPTIONS] -- QUERY...\n"
             "\n"
             "Search the sentences of the indexed calls and print the best first.\n"
-            "The words of QUERY... are joined with spaces.\n"
+            "The words of QUERY... are joined with spaces. Options may also follow\n"
+            "the query; any other word starting with '-' is an exclusion.\n"
             "\n"
             "Query language:\n"
             "  proactive chat         both words, anywhere in the sentence (AND)\n"
@@ -90,19 +91,48 @@ static int parse_double(const char *opt, const char *v, double *out)
     return 0;
 }
 
-/* Parses options and the query words; returns 0, 1 (help printed) or -1. */
+static int is_value_option(const char *a)
+{
+    static const char *const names[] = {"-n", "--limit", "--offset", "-C", "--context", "-i", "--index",
+                                        "--color", "--colour", "--k1", "--b"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(a, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_flag_option(const char *a)
+{
+    static const char *const names[] = {"-h", "--help", "--count", "--json", "--explain"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(a, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Parses options and the query words; returns 0, 1 (help printed) or -1.
+ * Options may come before or after the query words, as with GNU tools, but
+ * only the options above are taken: any other word starting with a single
+ * '-' is an exclusion in the query ("chat -mobile").  After "--" everything
+ * is query.
+ */
 static int parse_args(search_cli *s, int argc, char **argv)
 {
     const char *color = "auto";
-    int i = 0;
-    for (; i < argc; i++) {
+    int words = 0, rest = 0;
+    for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
+        if (rest || a[0] != '-' || a[1] == '\0') {
+            if (words++)
+                buffer_append_byte(&s->query, ' ');
+            buffer_append_str(&s->query, a);
+            continue;
         }
-        if (a[0] != '-' || a[1] == '\0')
-            break;
+        if (strcmp(a, "--") == 0) {
+            rest = 1;
+            continue;
+        }
         const char *value = NULL;
         const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
         char name[64];
@@ -110,12 +140,25 @@ static int parse_args(search_cli *s, int argc, char **argv)
             snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
             value = eq + 1;
             a = name;
+        } else if ((a[1] == 'n' || a[1] == 'C') && a[2] >= '0' && a[2] <= '9') {
+            /* -n5, -C2 */
+            snprintf(name, sizeof name, "-%c", a[1]);
+            value = a + 2;
+            a = name;
+            eq = a;
         }
-        int takes = strcmp(a, "-n") == 0 || strcmp(a, "--limit") == 0 || strcmp(a, "--offset") == 0 ||
-                    strcmp(a, "-C") == 0 || strcmp(a, "--context") == 0 || strcmp(a, "-i") == 0 ||
-                    strcmp(a, "--index") == 0 || strcmp(a, "--color") == 0 || strcmp(a, "--colour") == 0 ||
-                    strcmp(a, "--k1") == 0 || strcmp(a, "--b") == 0;
-        if (takes && !value) {
+        if (!is_value_option(a) && !is_flag_option(a)) {
+            if (a[1] != '-' && !eq) {
+                /* "-mobile": an exclusion, part of the query. */
+                if (words++)
+                    buffer_append_byte(&s->query, ' ');
+                buffer_append_str(&s->query, a);
+                continue;
+            }
+            cli_errorf("unknown option '%s' (try 'lpsearch --help'; to search for it, put it after '--')", argv[i]);
+            return -1;
+        }
+        if (is_value_option(a) && !value) {
             if (strcmp(a, "--color") == 0 || strcmp(a, "--colour") == 0) {
                 value = "auto";
             } else {
@@ -164,10 +207,6 @@ static int parse_args(search_cli *s, int argc, char **argv)
             s->json = 1;
         } else if (strcmp(a, "--explain") == 0) {
             s->opts.explain = 1;
-        } else {
-            cli_errorf("unknown option '%s' (try 'lpsearch --help'; to search for it, use 'lpsearch -- %s')",
-                       argv[i], argv[i]);
-            return -1;
         }
     }
     if (strcmp(color, "always") == 0) {
@@ -182,12 +221,7 @@ static int parse_args(search_cli *s, int argc, char **argv)
         cli_errorf("--color must be auto, always or never, not '%s'", color);
         return -1;
     }
-    for (int k = i; k < argc; k++) {
-        if (k > i)
-            buffer_append_byte(&s->query, ' ');
-        buffer_append_str(&s->query, argv[k]);
-    }
-    if (i >= argc) {
+    if (words == 0) {
         cli_errorf("no query given (try 'lpsearch --help')");
         return -1;
     }

@@ -11,7 +11,13 @@ static const char *const month_names[] = {"January", "February", "March", "April
 
 size_t call_metadata_parse_date(const char *text, size_t len, char out[11])
 {
+    /* Tried at every word of the opening lines: reject non-months at once. */
+    if (len < 5 || !isalpha((unsigned char)text[0]))
+        return 0;
+    int first = toupper((unsigned char)text[0]);
     for (int m = 0; m < 12; m++) {
+        if (month_names[m][0] != first)
+            continue;
         size_t ml = strlen(month_names[m]);
         size_t i = 0;
         if (len > ml && strncasecmp(text, month_names[m], ml) == 0)
@@ -69,20 +75,34 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
-static int contains(const char *s, size_t len, const char *needle)
+/*
+ * "使用警語" (usage warning) and "Google 翻譯" (translation) mark the
+ * translation notice.  Every line of every file passes through here, so the
+ * search runs on the caseless CJK bytes and checks the ASCII
+ * part only around a hit.
+ */
+static const char *find_bytes(const char *s, size_t len, const char *needle, size_t nl)
 {
-    size_t nl = strlen(needle);
-    for (size_t i = 0; i + nl <= len; i++)
-        if (strncasecmp(s + i, needle, nl) == 0)
-            return 1;
-    return 0;
+    const char *end = s + len;
+    while ((size_t)(end - s) >= nl && (s = memchr(s, needle[0], (size_t)(end - s) - nl + 1)) != NULL) {
+        if (memcmp(s, needle, nl) == 0)
+            return s;
+        s++;
+    }
+    return NULL;
 }
 
 static int is_disclaimer(const char *s, size_t len)
 {
-    /* "使用警語" (usage warning) and "Google 翻譯" (translation) mark the translation notice. */
-    return contains(s, len, "\xE4\xBD\xBF\xE7\x94\xA8\xE8\xAD\xA6\xE8\xAA\x9E") ||
-           contains(s, len, "Google \xE7\xBF\xBB\xE8\xAD\xAF");
+    static const char warning[] = "\xE4\xBD\xBF\xE7\x94\xA8\xE8\xAD\xA6\xE8\xAA\x9E";
+    static const char translation[] = "\xE7\xBF\xBB\xE8\xAD\xAF";
+    if (find_bytes(s, len, warning, sizeof warning - 1))
+        return 1;
+    const char *end = s + len;
+    for (const char *p = s; (p = find_bytes(p, (size_t)(end - p), translation, sizeof translation - 1)) != NULL; p++)
+        if (p - s >= 7 && strncasecmp(p - 7, "Google ", 7) == 0)
+            return 1;
+    return 0;
 }
 
 int call_metadata_is_note_line(const char *line, size_t len)

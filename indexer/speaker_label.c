@@ -21,8 +21,13 @@ static const char *const role_words[] = {
 
 int speaker_label_is_role_word(const char *word, size_t len)
 {
+    if (len == 0)
+        return 0;
+    /* Called for every word of every label candidate: test the first
+     * letter before anything costlier. */
+    int first = tolower((unsigned char)word[0]);
     for (size_t i = 0; i < sizeof role_words / sizeof role_words[0]; i++)
-        if (strlen(role_words[i]) == len && strncasecmp(role_words[i], word, len) == 0)
+        if (role_words[i][0] == first && strncasecmp(role_words[i], word, len) == 0 && role_words[i][len] == '\0')
             return 1;
     return 0;
 }

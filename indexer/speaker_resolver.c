@@ -469,10 +469,14 @@ static int mentions_operator_duty(const char *text, size_t len)
                                           "next question is", "lines have been placed",
                                           "conference is being recorded",
                                           "this concludes", "this does conclude"};
+    /* Every turn of every call is scanned: test each position's first
+     * letter (all phrases start with a lower-case ASCII letter) before
+     * comparing the rest. */
     for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++) {
         size_t pl = strlen(phrases[i]);
+        int first = phrases[i][0];
         for (size_t k = 0; k + pl <= len; k++)
-            if (strncasecmp(text + k, phrases[i], pl) == 0)
+            if ((text[k] | 0x20) == first && strncasecmp(text + k + 1, phrases[i] + 1, pl - 1) == 0)
                 return 1;
     }
     return 0;

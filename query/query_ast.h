@@ -4,31 +4,71 @@
  * at it.  query_parse (query_parser.c) builds it; query_plan.c analyzes the
  * words and turns it into posting iterators.
  *
- * Grammar (FTS5's precedence: NOT binds tightest, then AND, then OR; a run
- * of operands without an operator is an AND):
+ * Grammar.  Precedence is FTS5's, as its documentation states it: operands
+ * written side by side (a run) are an implicit AND that binds tighter than
+ * every operator, NOT included; then NOT, then AND, then OR.  So
+ * `a b NOT c` is (a b) NOT c, `a NOT b c` is a NOT (b c), `a NOT b AND c`
+ * is (a NOT b) AND c and `a OR b c` is a OR (b c).  Unlike FTS5, a
+ * parenthesized group may stand in a run: `(a OR b) c`.
  *
  *   query    := or
  *   or       := and ( "OR" and )*
- *   and      := not ( ["AND"] not )*          -- adjacency is AND
- *   not      := unary ( "NOT" unary )*        -- binary: a NOT b NOT c
+ *   and      := not ( "AND" not )*
+ *   not      := run ( "NOT" run )*            -- a NOT b NOT c = (a NOT b) NOT c
+ *   run      := unary unary*                  -- adjacency is AND
  *   unary    := "-" primary                   -- exclusion shorthand
  *             | primary
  *   primary  := "(" or ")"
- *             | NEAR "(" phrase+ [ "," N ] ")"   -- N defaults to 10
- *             | FIELD ":" ( word | quoted )     -- speaker: role: firm:
+ *             | NEAR "(" phrase phrase+ [ "," N ] ")"   -- N defaults to 10
+ *             | FIELD ":" ( value | quoted )    -- speaker: role: firm:
  *                                               -- company: year: quarter:
- *             | quoted [ "~" N ]                -- "a b"~N: within N tokens
+ *             | quoted ["*"] [ "~" N ]          -- "a b"~N: within N tokens
  *             | word [ "*" ]                    -- chat* is a prefix
- *   quoted   := '"' text '"'  (a '*' right after the last word makes the
+ *   quoted   := '"' text '"'  (a '*' right after the closing quote makes the
  *               phrase's last word a prefix; "" inside quotes is a literal ")
- *   phrase   := quoted | word ["*"]
+ *   phrase   := quoted ["*"] | word ["*"]     -- no ~N inside NEAR
  *
  * Operators are the upper-case words AND, OR, NOT and NEAR; in any other
  * case they are ordinary words.  A word is a run of characters other than
- * white space and the characters ( ) " ; it may hold '-', '$', '.', '\''
- * and so on, which the analyzer then splits: `LivePerson's` becomes the
- * phrase "liveperson s", `$6.9` the phrase "6 9", `follow-up` "follow up".
- * A '-' starts an exclusion only at the start of a word.
+ * white space (ASCII) and the characters ( ) " -- and ',' inside NEAR(...);
+ * it may hold '-', '$', '.', '\'', ':' and so on, which the analyzer then
+ * splits: `LivePerson's` becomes the phrase "liveperson s", `$6.9` the
+ * phrase "6 9", `follow-up` "follow up".  Bytes that are not valid UTF-8
+ * are word characters too; a NUL byte is an error.
+ *
+ * Lexical rules:
+ *   - '*' may only end a word or follow a closing quote: `ch*at`, `*a`,
+ *     `a**` and a lone `*` are errors.  '~N' must follow a closing quote
+ *     directly; a word may not start with '~'.  A closing quote (with its
+ *     '*' and '~N') must be followed by white space, '(' , ')' or the end.
+ *   - A '-' starts an exclusion only at the start of a word and only when
+ *     something follows it directly (`-price`, `-"a b"`, `-(a OR b)`); a
+ *     lone '-' is an error.
+ *   - A word is a field filter when it starts with ASCII letters followed
+ *     by ':' that is not followed by '/' or ':'.  The name is matched
+ *     without regard to case and must be a known field (`color:red` is an
+ *     error: quote it to search the text); `10:30`, `q1:x`, `http://x` and
+ *     `std::map` are plain words.  The value follows the ':' directly, bare
+ *     (up to white space, '(' , ')' or '"') or quoted, and is kept verbatim
+ *     (unescaped when quoted).  year: takes 1900..2100 or a range
+ *     lo..hi with lo <= hi; quarter: takes 1..4 or Q1..Q4 in either case.
+ *
+ * Exclusions.  `-x` removes x from the run it stands in, or, when that run
+ * holds nothing but exclusions (`a AND -b`), from the enclosing AND.  All
+ * the exclusions of one group become one NOT whose right side is their OR:
+ * `a b -c` is (NOT (AND a b) c), `a -b -c` is (NOT a (OR b c)).  A group
+ * that only excludes (`-a`, `(-a)`, `a OR -b`) and an exclusion as an
+ * operand of NOT (`-a NOT b`, `a NOT -b`) are errors.
+ *
+ * Shape of the tree: AND and OR have two or more children and never a
+ * child of their own kind (single operands collapse, nested ones flatten);
+ * NOT has exactly two; NEAR has two or more WORD/PHRASE children.  Spans: a
+ * leaf spans its text as written (quotes, '*', '~N' and "field:" included);
+ * an excluded node's span starts at its '-'; an AND, OR or NOT that came
+ * from parentheses spans them; any other AND, OR or NOT spans from the start
+ * of its first operand in the text to the end of its last.  No path from
+ * the root holds more than QUERY_MAX_DEPTH operator nodes (AND, OR, NOT,
+ * NEAR), so recursive walks over a parsed tree are bounded.
  */
 #ifndef LPS_QUERY_AST_H
 #define LPS_QUERY_AST_H

@@ -19,6 +19,7 @@
 
 #include "analyzer.h"
 #include "bytes.h"
+#include "index_check.h"
 #include "index_snapshot.h"
 #include "index_writer.h"
 #include "manifest.h"
@@ -384,6 +385,7 @@ typedef struct truth_term {
 } truth_term;
 
 typedef struct truth {
+    unsigned analyzer_flags; /* ANALYZER_STEM_ENGLISH for a stemmed index */
     transcript **calls;
     uint32_t *call_first_doc;
     size_t call_count;
@@ -417,12 +419,13 @@ static int compare_occurrences(const void *a, const void *b)
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* The truth for files[0..n) indexed in that order. */
-static void truth_build(truth *t, const source_file *const *files, size_t n)
+/* The truth for files[0..n) indexed in that order, by an analyzer with flags. */
+static void truth_build_flags(truth *t, const source_file *const *files, size_t n, unsigned flags)
 {
     memset(t, 0, sizeof *t);
+    t->analyzer_flags = flags;
     analyzer *a = NULL;
-    assert_int_equal(analyzer_create(&a, 0), LPS_OK);
+    assert_int_equal(analyzer_create(&a, flags), LPS_OK);
     t->calls = calloc(n ? n : 1, sizeof *t->calls);
     t->call_first_doc = calloc(n ? n : 1, sizeof *t->call_first_doc);
     size_t docs_cap = 0, occ_count = 0, occ_cap = 0, arena_len = 0, arena_cap = 0;
@@ -490,6 +493,11 @@ static void truth_build(truth *t, const source_file *const *files, size_t n)
         i = j;
     }
     free(occ);
+}
+
+static void truth_build(truth *t, const source_file *const *files, size_t n)
+{
+    truth_build_flags(t, files, n, 0);
 }
 
 static void truth_free(truth *t)
@@ -587,6 +595,49 @@ static void add_files(index_writer *w, const source_file *const *files, size_t n
     }
 }
 
+/*
+ * After a writer is done, the directory holds the manifest, LOCK and exactly
+ * the segment and deletion files the manifest names: nothing temporary,
+ * nothing superseded by a merge or a newer deletions generation.
+ */
+static void check_no_garbage(const char *dir)
+{
+    manifest m;
+    lps_error err;
+    CHECK_OK(manifest_read(dir, &m, &err), &err);
+    size_t lps_files = 0, del_files = 0, del_wanted = 0;
+    for (size_t i = 0; i < m.segment_count; i++)
+        del_wanted += m.segments[i].deletions_generation != 0;
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        size_t len = strlen(name);
+        CHECK(len < 4 || strcmp(name + len - 4, ".tmp") != 0, "%s left behind", name);
+        CHECK(strncmp(name, "spool-", 6) != 0, "%s left behind", name);
+        if (strncmp(name, "seg-", 4) != 0)
+            continue;
+        unsigned long long id = 0, gen = 0;
+        int found = 0;
+        if (len == 24 && sscanf(name, "seg-%16llx.lps", &id) == 1) {
+            for (size_t i = 0; i < m.segment_count; i++)
+                found |= m.segments[i].id == id;
+            lps_files++;
+        } else if (len == 41 && sscanf(name, "seg-%16llx.%16llx.del", &id, &gen) == 2) {
+            for (size_t i = 0; i < m.segment_count; i++)
+                found |= m.segments[i].id == id && m.segments[i].deletions_generation == gen;
+            del_files++;
+        }
+        CHECK(found, "%s is not named by the manifest", name);
+    }
+    closedir(d);
+    CHECK(lps_files == m.segment_count && del_files == del_wanted,
+          "%zu segment files for %zu segments, %zu deletion files for %zu", lps_files, m.segment_count,
+          del_files, del_wanted);
+    manifest_free(&m);
+}
+
 static void build_index(const char *dir, const index_writer_options *o, const source_file *const *files,
                         size_t n)
 {
@@ -595,6 +646,7 @@ static void build_index(const char *dir, const index_writer_options *o, const so
     lps_error err;
     CHECK_OK(index_writer_commit(w, &err), &err);
     index_writer_close(w);
+    check_no_garbage(dir);
 }
 
 static const source_file **file_list(const corpus *c, size_t from, size_t to, const source_file **out)
@@ -1186,15 +1238,23 @@ static void check_snapshot(const index_snapshot *snap, const truth *t, int stric
           (unsigned long long)snap->live_docs, t->doc_count);
     CHECK(snap->live_tokens == t->tokens, "%llu live tokens, expected %llu",
           (unsigned long long)snap->live_tokens, (unsigned long long)t->tokens);
-    CHECK(snap->flags == 0, "flags 0x%x on an unstemmed index", snap->flags);
+    uint32_t flags = t->analyzer_flags & ANALYZER_STEM_ENGLISH ? SEGMENT_FLAG_STEM_ENGLISH : 0;
+    CHECK(snap->flags == flags, "index flags 0x%x, expected 0x%x", snap->flags, flags);
     CHECK(snap->segment_count == snap->manifest.segment_count, "segment count differs from the manifest");
     for (size_t i = 0; i < snap->segment_count; i++) {
         const segment *seg = snap->segments[i].seg;
         CHECK(seg->id == snap->manifest.segments[i].id, "segment %zu id", i);
-        CHECK(seg->flags == 0, "segment %zu flags", i);
+        CHECK(seg->flags == flags, "segment %zu flags 0x%x", i, seg->flags);
         CHECK(seg->analyzer_rules == ANALYZER_RULES_VERSION, "segment %zu analyzer rules", i);
         CHECK(seg->doc_count > 0, "segment %zu is empty", i);
     }
+    index_check_stats stats;
+    memset(&stats, 0, sizeof stats);
+    lps_error err;
+    CHECK_OK(index_check(snap, &stats, &err), &err);
+    CHECK(stats.segments == snap->segment_count && stats.documents == snap->doc_count,
+          "the checker saw %llu segments and %llu documents", (unsigned long long)stats.segments,
+          (unsigned long long)stats.documents);
     uint32_t *map = map_documents(snap, t, strict);
     check_documents(snap, t, map, &seed);
     check_calls(snap, t, map);
@@ -1222,6 +1282,10 @@ static size_t segment_count(const char *dir)
 }
 
 /* ---- Scenarios ------------------------------------------------------------ */
+
+static unsigned char *read_file(const char *path, size_t *len);
+static void expect_segment_error(const char *dir, const char *seg_path, int code, const char *section,
+                                 const char *what);
 
 static void test_single_segment_sizes(void **state)
 {
@@ -1378,6 +1442,7 @@ static void test_many_segments_then_optimize(void **state)
         lps_error err;
         CHECK_OK(index_writer_optimize(w, &err), &err);
         index_writer_close(w);
+        check_no_garbage(dir);
         CHECK(segment_count(dir) == 1, "optimize left %zu segments", segment_count(dir));
         check_index(dir, &t, 1, seeds[si] + 1);
 
@@ -1453,6 +1518,7 @@ static void test_random_removals(void **state)
     add_files(w, all, kept, 0);
     CHECK_OK(index_writer_commit(w, &err), &err);
     index_writer_close(w);
+    check_no_garbage(dir);
     truth_free(&t);
     truth_build(&t, all, n);
     check_index(dir, &t, 0, 22);
@@ -1462,6 +1528,7 @@ static void test_random_removals(void **state)
     w = open_writer(dir, &o);
     CHECK_OK(index_writer_optimize(w, &err), &err);
     index_writer_close(w);
+    check_no_garbage(dir);
     CHECK(segment_count(dir) == 1, "optimize left %zu segments", segment_count(dir));
     check_index(dir, &t, 1, 23);
 
@@ -1544,6 +1611,133 @@ static void test_add_files_threads(void **state)
     corpus_free(&c);
 }
 
+/* A segment with over 1 MiB of text compresses it with a trained
+ * dictionary; smaller ones do not.  Merging small segments into a big one
+ * brings the dictionary in. */
+static void test_text_dictionary(void **state)
+{
+    (void)state;
+    snprintf(context, sizeof context, "text dictionary");
+    corpus c;
+    corpus_generate(&c, "dict", 0xD1C7u, 10000);
+    const source_file **files = malloc(c.count * sizeof *files);
+    file_list(&c, 0, c.count, files);
+    truth t;
+    truth_build(&t, files, c.count);
+    size_t text_bytes = 0;
+    for (uint32_t d = 0; d < t.doc_count; d++)
+        text_bytes += t.docs[d].text_len;
+    CHECK(text_bytes > (size_t)1 << 20, "only %zu bytes of text", text_bytes);
+
+    const char *dir = test_scratch_dir("dict");
+    index_writer_options o = build_options(1 << 20, 1);
+    build_index(dir, &o, files, c.count);
+    index_snapshot *snap = NULL;
+    lps_error err;
+    CHECK_OK(index_snapshot_open(dir, &snap, &err), &err);
+    CHECK(snap->segment_count > 1, "one segment with a 1 MiB budget");
+    for (size_t i = 0; i < snap->segment_count; i++)
+        CHECK(snap->segments[i].seg->sections[SECTION_TEXT_DICT].data == NULL,
+              "segment %zu of %llu documents has a text dictionary", i,
+              (unsigned long long)snap->segments[i].seg->doc_count);
+    check_snapshot(snap, &t, 1, 40);
+    index_snapshot_close(snap);
+
+    index_writer *w = open_writer(dir, &o);
+    CHECK_OK(index_writer_optimize(w, &err), &err);
+    index_writer_close(w);
+    CHECK_OK(index_snapshot_open(dir, &snap, &err), &err);
+    CHECK(snap->segment_count == 1, "optimize left %zu segments", snap->segment_count);
+    const segment *seg = snap->segments[0].seg;
+    CHECK(seg->sections[SECTION_TEXT_DICT].data != NULL && seg->text_ddict != NULL,
+          "a segment of %zu bytes of text has no dictionary", text_bytes);
+    check_snapshot(snap, &t, 1, 41);
+    char path[4096];
+    snprintf(path, sizeof path, "%s", seg->path);
+    segment_section dict = seg->sections[SECTION_TEXT_DICT];
+    index_snapshot_close(snap);
+
+    /* The dictionary is checked like every section. */
+    size_t len;
+    unsigned char *good = read_file(path, &len);
+    unsigned char *bad = xrealloc(NULL, len);
+    memcpy(bad, good, len);
+    bad[dict.offset + dict.length / 2] ^= 0x01;
+    test_write_file(path, bad, len);
+    expect_segment_error(dir, path, LPS_ECORRUPT, segment_section_name(SECTION_TEXT_DICT), "text-dict flipped");
+    test_write_file(path, good, len);
+    free(bad);
+    free(good);
+    truth_free(&t);
+    free(files);
+    corpus_free(&c);
+}
+
+/* An index of English stems holds exactly the stemmed analyzer's terms,
+ * across segments and merges, and refuses to change its setting. */
+static void test_stemmed_index(void **state)
+{
+    (void)state;
+    snprintf(context, sizeof context, "stemmed index");
+    corpus c;
+    corpus_generate(&c, "stem", 0x57E3u, 800);
+    const source_file **files = malloc(c.count * sizeof *files);
+    file_list(&c, 0, c.count, files);
+    truth t;
+    truth_build_flags(&t, files, c.count, ANALYZER_STEM_ENGLISH);
+    CHECK(truth_df(&t, "custom") > 0 && truth_df(&t, "customers") == 0, "the truth is not stemmed");
+    const char *dir = test_scratch_dir("stem");
+    index_writer_options o = build_options(256 << 10, 3);
+    o.stem = 1;
+    build_index(dir, &o, files, c.count);
+    check_index(dir, &t, 1, 60);
+
+    lps_error err;
+    index_writer *w = NULL;
+    o.stem = 0;
+    CHECK(index_writer_open(dir, &o, &w, &err) == LPS_EARG && w == NULL, "stemming switched off");
+    CHECK(strcmp(err.path, dir) == 0, "error path \"%s\"", err.path);
+    o.stem = -1; /* keep */
+    w = open_writer(dir, &o);
+    CHECK(index_writer_flags(w) == SEGMENT_FLAG_STEM_ENGLISH, "writer flags 0x%x", index_writer_flags(w));
+    CHECK_OK(index_writer_optimize(w, &err), &err);
+    index_writer_close(w);
+    check_index(dir, &t, 1, 61);
+    truth_free(&t);
+    free(files);
+    corpus_free(&c);
+}
+
+/* An index with nothing in it, and one whose directory does not exist yet. */
+static void test_empty_index(void **state)
+{
+    (void)state;
+    snprintf(context, sizeof context, "empty index");
+    const char *scratch = test_scratch_dir("empty");
+    char dir[4096];
+    path_join(dir, sizeof dir, scratch, "new-index");
+    index_writer_options o = build_options(0, 1);
+    o.create = 0;
+    index_writer *w = NULL;
+    lps_error err;
+    CHECK(index_writer_open(dir, &o, &w, &err) == LPS_ENOENT && w == NULL, "opened a missing index");
+    CHECK(strcmp(err.path, dir) == 0, "error path \"%s\"", err.path);
+    o.create = 1;
+    w = open_writer(dir, &o);
+    CHECK_OK(index_writer_commit(w, &err), &err);
+    CHECK_OK(index_writer_optimize(w, &err), &err);
+    size_t removed = 9;
+    CHECK_OK(index_writer_remove_call(w, "nothing.txt", &removed, &err), &err);
+    CHECK(removed == 0, "removed %zu from an empty index", removed);
+    index_writer_close(w);
+    check_no_garbage(dir);
+    truth t;
+    truth_build(&t, NULL, 0);
+    check_index(dir, &t, 1, 70);
+    CHECK(segment_count(dir) == 0, "an empty index has segments");
+    truth_free(&t);
+}
+
 /* Bytes of section id of the index's single segment. */
 static unsigned char *section_bytes(const index_snapshot *snap, unsigned id, size_t *len)
 {
@@ -1612,6 +1806,7 @@ static void test_add_remove_sessions(void **state)
     }
     CHECK_OK(index_writer_commit(w, &err), &err);
     index_writer_close(w);
+    check_no_garbage(dir);
     check_index(dir, &tx_half, 0, 4);
 
     /* Session 3: the rest of Y; the deletion markers are read back from disk. */
@@ -1626,6 +1821,7 @@ static void test_add_remove_sessions(void **state)
     CHECK_OK(index_writer_remove_call(w, "no-such-call.txt", &removed, &err), &err);
     CHECK(removed == 0, "removing an unknown call removed %zu", removed);
     CHECK_OK(index_writer_commit(w, &err), &err);
+    check_no_garbage(dir); /* the first generation of markers is superseded */
     check_index(dir, &tx, 0, 5);
     {
         index_snapshot *snap = NULL;
@@ -1642,6 +1838,7 @@ static void test_add_remove_sessions(void **state)
     snprintf(context, sizeof context, "sessions: X optimized");
     CHECK_OK(index_writer_optimize(w, &err), &err);
     index_writer_close(w);
+    check_no_garbage(dir);
     check_index(dir, &tx, 1, 6);
 
     const char *fresh = test_scratch_dir("sessions-fresh");
@@ -1846,6 +2043,169 @@ static void test_corrupt_segment(void **state)
     /* The intact file opens again and still holds the truth. */
     test_write_file(path, good, len);
     check_index(dir, &t, 1, 9);
+    free(good);
+    truth_free(&t);
+    corpus_free(&c);
+}
+
+/*
+ * Reads everything a segment holds through every entry point, accepting any
+ * error code but nothing else: this is what a reader meets when a writer
+ * bug (not a disk error: the checksums match) leaves bad bytes behind.
+ */
+static void walk_hostile(const segment *s, uint32_t *seed)
+{
+    for (uint32_t d = 0; d < s->doc_count; d++) {
+        uint32_t turn;
+        (void)segment_doc_length(s, d);
+        (void)segment_doc_turn(s, d, &turn);
+    }
+    for (uint32_t c = 0; c <= s->call_count; c++) {
+        call_record cr;
+        (void)segment_call(s, c, &cr);
+    }
+    for (uint32_t i = 0; i <= s->speaker_count; i++) {
+        speaker_record sr;
+        (void)segment_speaker(s, i, &sr);
+    }
+    for (uint32_t i = 0; i <= s->turn_count; i++) {
+        turn_record tr;
+        (void)segment_turn(s, i, &tr);
+    }
+    text_reader tr;
+    text_reader_init(&tr, s);
+    for (uint32_t k = 0; k < s->doc_count + 20 && s->doc_count > 0; k++) {
+        const char *txt;
+        size_t len;
+        uint32_t line;
+        uint32_t d = k < s->doc_count ? k : pick(seed, s->doc_count);
+        if (text_reader_get(&tr, d, &txt, &len, &line) == LPS_OK)
+            CHECK(txt[len] == '\0', "text %u not terminated", d);
+    }
+    text_reader_free(&tr);
+
+    term_cursor c;
+    int r = term_cursor_seek(&c, s, "", 0);
+    for (uint64_t n = 0; r == 1; n++) {
+        CHECK(n < s->term_count, "the dictionary walk runs past its %llu terms",
+              (unsigned long long)s->term_count);
+        term_info info = c.info, found;
+        (void)segment_term_lookup(s, c.term, c.term_len, &found);
+        posting_cursor pc;
+        int pr = posting_cursor_open(&pc, s, &info);
+        for (uint32_t k = 0; pr == 1; k++) {
+            CHECK(k < info.df, "a posting list runs past its df %u", info.df);
+            const uint32_t *pos;
+            if (posting_cursor_positions(&pc, &pos) < 0)
+                break;
+            pr = posting_cursor_next(&pc);
+        }
+        for (uint32_t b = 0; b <= pc.block_count; b++) {
+            uint32_t last, max_freq, min_length;
+            (void)posting_cursor_block_bounds(&pc, b, &last, &max_freq, &min_length);
+        }
+        posting_cursor_close(&pc);
+        pr = posting_cursor_open(&pc, s, &info);
+        uint32_t target = 0;
+        for (int k = 0; pr == 1 && k < 20; k++) {
+            target += pick(seed, 200);
+            pr = posting_cursor_advance(&pc, target);
+            const uint32_t *pos;
+            if (pr == 1 && posting_cursor_positions(&pc, &pos) < 0)
+                break;
+        }
+        posting_cursor_close(&pc);
+        r = term_cursor_next(&c);
+    }
+    for (int k = 0; k < 20; k++) {
+        char key[8];
+        for (int i = 0; i < 8; i++)
+            key[i] = (char)('a' + pick(seed, 26));
+        term_info info;
+        (void)term_cursor_seek(&c, s, key, 1 + pick(seed, 8));
+        (void)segment_term_lookup(s, key, 1 + pick(seed, 8), &info);
+    }
+    index_check_stats stats;
+    memset(&stats, 0, sizeof stats);
+    lps_error err;
+    int rc = segment_check(s, &stats, &err);
+    CHECK(rc == LPS_OK || rc == LPS_ECORRUPT, "segment_check returned %s", lps_strerror(rc));
+}
+
+/* Rewrites the section and directory checksums so the damage passes them. */
+static void fix_checksums(unsigned char *file, size_t len)
+{
+    unsigned char *footer = file + len - SEGMENT_FOOTER_SIZE;
+    uint64_t dir_off = load_le64(footer);
+    uint32_t entries = load_le32(footer + 8);
+    for (uint32_t i = 0; i < entries; i++) {
+        unsigned char *e = file + dir_off + (size_t)i * SEGMENT_DIR_ENTRY_SIZE;
+        store_le64(e + 24, XXH64(file + load_le64(e + 8), (size_t)load_le64(e + 16), 0));
+    }
+    store_le64(footer + 16, XXH64(file + dir_off, (size_t)entries * SEGMENT_DIR_ENTRY_SIZE, 0));
+    store_le64(file + 56, XXH64(file, 56, 0));
+}
+
+static void test_hostile_bytes_behind_valid_checksums(void **state)
+{
+    (void)state;
+    snprintf(context, sizeof context, "hostile segment");
+    const char *dir = test_scratch_dir("hostile");
+    corpus c;
+    truth t;
+    char name[64], path[4096];
+    build_small_index(dir, &c, &t, name, sizeof name);
+    path_join(path, sizeof path, dir, name);
+    size_t len;
+    unsigned char *good = read_file(path, &len);
+    segment *seg = NULL;
+    lps_error err;
+    CHECK_OK(segment_open(path, UINT64_MAX, &seg, &err), &err);
+    segment_section sections[SECTION_ID_MAX + 1];
+    memcpy(sections, seg->sections, sizeof sections);
+    segment_close(seg);
+
+    uint32_t seed = 0xBADB17u;
+    unsigned char *bad = xrealloc(NULL, len);
+    int opened = 0, refused = 0;
+    for (unsigned id = 0; id <= SECTION_ID_MAX; id++) {
+        /* id 0 stands for the header's counts (bytes 32..55). */
+        uint64_t from = id == 0 ? 32 : sections[id].offset;
+        uint64_t size = id == 0 ? 24 : sections[id].length;
+        if (id > 0 && (!sections[id].data || size == 0))
+            continue;
+        for (int trial = 0; trial < 40; trial++) {
+            memcpy(bad, good, len);
+            int flips = 1 + (int)pick(&seed, 3);
+            for (int f = 0; f < flips; f++) {
+                size_t at = (size_t)(from + pick(&seed, (uint32_t)size));
+                unsigned char x = (unsigned char)(1u << pick(&seed, 8));
+                if (pick(&seed, 4) == 0)
+                    x = (unsigned char)(1 + pick(&seed, 255));
+                bad[at] ^= x;
+            }
+            fix_checksums(bad, len);
+            test_write_file(path, bad, len);
+            snprintf(context, sizeof context, "hostile segment: section %s, trial %d", segment_section_name(id),
+                     trial);
+            lps_error_clear(&err);
+            int rc = segment_open(path, UINT64_MAX, &seg, &err);
+            if (rc == LPS_OK) {
+                opened++;
+                walk_hostile(seg, &seed);
+                segment_close(seg);
+            } else {
+                refused++;
+                CHECK(rc == LPS_ECORRUPT || rc == LPS_EVERSION, "open returned %s", lps_strerror(rc));
+                CHECK(strcmp(err.path, path) == 0 && err.section[0] != '\0', "error without path or section");
+            }
+        }
+    }
+    snprintf(context, sizeof context, "hostile segment");
+    CHECK(opened > 0 && refused > 0, "opened %d, refused %d", opened, refused);
+    test_write_file(path, good, len);
+    check_index(dir, &t, 1, 50);
+    free(bad);
     free(good);
     truth_free(&t);
     corpus_free(&c);
@@ -2111,7 +2471,11 @@ int main(void)
         cmocka_unit_test(test_add_remove_sessions),
         cmocka_unit_test(test_random_removals),
         cmocka_unit_test(test_add_files_threads),
+        cmocka_unit_test(test_text_dictionary),
+        cmocka_unit_test(test_stemmed_index),
+        cmocka_unit_test(test_empty_index),
         cmocka_unit_test(test_corrupt_segment),
+        cmocka_unit_test(test_hostile_bytes_behind_valid_checksums),
         cmocka_unit_test(test_corrupt_manifest),
         cmocka_unit_test(test_lock),
         cmocka_unit_test(test_leftovers_removed),
