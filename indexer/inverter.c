@@ -88,6 +88,8 @@ typedef struct term_entry {
     uint16_t text_len;
     uint32_t df;
     uint32_t last_doc;     /* UINT32_MAX before the first */
+    /* The sentence being inverted: its stamp (doc + 1), occurrences, chain ends. */
+    uint32_t doc_stamp, freq, first_tok, last_tok;
     unsigned char *stream; /* varints: gap-1, freq, position gaps */
     size_t stream_len, stream_cap;
 } term_entry;
@@ -112,9 +114,9 @@ struct inverter {
     size_t stream_bytes;   /* capacity of all term streams */
     size_t transcript_bytes;
 
-    /* Scratch for one sentence: (term, position) pairs. */
-    uint64_t *pairs;
-    size_t pairs_cap;
+    /* Scratch for one sentence: occurrence chains and its distinct terms. */
+    uint32_t *next, *distinct;
+    uint32_t scratch_cap;
 };
 
 int inverter_create(inverter **out)
@@ -158,7 +160,8 @@ void inverter_free(inverter *inv)
     buffer_free(&inv->term_text);
     lps_free(inv->calls);
     lps_free(inv->doc_lengths);
-    lps_free(inv->pairs);
+    lps_free(inv->next);
+    lps_free(inv->distinct);
     lps_free(inv);
 }
 
@@ -166,7 +169,7 @@ size_t inverter_memory(const inverter *inv)
 {
     return inv->term_cap * sizeof(term_entry) + inv->slot_count * sizeof(uint32_t) +
            inv->term_text.cap + inv->stream_bytes + inv->transcript_bytes +
-           (size_t)inv->doc_cap * sizeof(uint32_t) + inv->pairs_cap * sizeof(uint64_t);
+           (size_t)inv->doc_cap * sizeof(uint32_t) + (size_t)inv->scratch_cap * 2 * sizeof(uint32_t);
 }
 
 uint32_t inverter_doc_count(const inverter *inv)
@@ -262,64 +265,60 @@ static int stream_reserve(inverter *inv, term_entry *e, size_t extra)
     return LPS_OK;
 }
 
-static int compare_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
+/*
+ * Inverts one sentence.  Each token's term gets a chain of its occurrences
+ * (next[]) in a single pass, so a term's positions are written in order
+ * without sorting the sentence.
+ */
 static int add_sentence(inverter *inv, const analyzed_transcript *at, size_t first_token,
                         uint32_t count, uint32_t doc)
 {
-    if (count > inv->pairs_cap) {
-        uint64_t *grown = lps_realloc(inv->pairs, (size_t)count * sizeof *grown);
-        if (!grown)
+    if (count > inv->scratch_cap) {
+        uint32_t *next = lps_realloc(inv->next, (size_t)count * sizeof *next);
+        if (next)
+            inv->next = next;
+        uint32_t *distinct = lps_realloc(inv->distinct, (size_t)count * sizeof *distinct);
+        if (distinct)
+            inv->distinct = distinct;
+        if (!next || !distinct)
             return LPS_ENOMEM;
-        inv->pairs = grown;
-        inv->pairs_cap = count;
+        inv->scratch_cap = count;
     }
-    /* (term << 32 | position): sorting groups a term's positions, ascending. */
+    uint32_t stamp = doc + 1; /* 0 marks a term not seen in any sentence yet */
+    uint32_t ndistinct = 0;
     for (uint32_t i = 0; i < count; i++) {
         size_t tok = first_token + i;
-        int64_t term = intern(inv, at->terms + at->term_offsets[tok], at->term_lengths[tok]);
-        if (term < 0)
+        int64_t id = intern(inv, at->terms + at->term_offsets[tok], at->term_lengths[tok]);
+        if (id < 0)
             return LPS_ENOMEM;
-        inv->pairs[i] = (uint64_t)term << 32 | i;
-    }
-    if (count <= 24) {
-        for (uint32_t i = 1; i < count; i++) {
-            uint64_t v = inv->pairs[i];
-            uint32_t j = i;
-            while (j > 0 && inv->pairs[j - 1] > v) {
-                inv->pairs[j] = inv->pairs[j - 1];
-                j--;
-            }
-            inv->pairs[j] = v;
+        term_entry *e = &inv->terms[id];
+        inv->next[i] = UINT32_MAX;
+        if (e->doc_stamp != stamp) {
+            e->doc_stamp = stamp;
+            e->first_tok = e->last_tok = i;
+            e->freq = 1;
+            inv->distinct[ndistinct++] = (uint32_t)id;
+        } else {
+            inv->next[e->last_tok] = i;
+            e->last_tok = i;
+            e->freq++;
         }
-    } else {
-        qsort(inv->pairs, count, sizeof *inv->pairs, compare_u64);
     }
-    for (uint32_t i = 0; i < count;) {
-        uint32_t term = (uint32_t)(inv->pairs[i] >> 32);
-        uint32_t j = i;
-        while (j < count && (uint32_t)(inv->pairs[j] >> 32) == term)
-            j++;
-        term_entry *e = &inv->terms[term];
-        uint32_t freq = j - i;
+    for (uint32_t k = 0; k < ndistinct; k++) {
+        term_entry *e = &inv->terms[inv->distinct[k]];
+        uint32_t freq = e->freq;
         if (stream_reserve(inv, e, 2 * VARINT_MAX_BYTES + (size_t)freq * 5) != LPS_OK)
             return LPS_ENOMEM;
         uint32_t gap = e->last_doc == UINT32_MAX ? doc : doc - e->last_doc - 1;
         e->stream_len += varint_put(e->stream + e->stream_len, gap);
         e->stream_len += varint_put(e->stream + e->stream_len, freq);
-        uint32_t prev = 0;
-        for (uint32_t k = i; k < j; k++) {
-            uint32_t pos = (uint32_t)inv->pairs[k];
-            e->stream_len += varint_put(e->stream + e->stream_len, k == i ? pos : pos - prev - 1);
+        uint32_t prev = 0, n = 0;
+        for (uint32_t pos = e->first_tok; pos != UINT32_MAX; pos = inv->next[pos], n++) {
+            e->stream_len += varint_put(e->stream + e->stream_len, n == 0 ? pos : pos - prev - 1);
             prev = pos;
         }
         e->last_doc = doc;
         e->df++;
-        i = j;
     }
     return LPS_OK;
 }

@@ -145,7 +145,7 @@
 #include <zstd.h>
 
 #define SPILL_THRESHOLD ((size_t)4 << 20)
-#define TEXT_ZSTD_LEVEL 3
+#define TEXT_ZSTD_LEVEL 6
 /* Text dictionary: trained on the first TEXT_DICT_SAMPLE_BYTES of a
  * segment's text when there is at least TEXT_DICT_MIN_SAMPLE of it. */
 #define TEXT_DICT_BYTES (64u * 1024u)

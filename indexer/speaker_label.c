@@ -21,13 +21,15 @@ static const char *const role_words[] = {
 
 int speaker_label_is_role_word(const char *word, size_t len)
 {
-    if (len == 0)
+    /* Called for every word the speaker resolver looks at: fold the word
+     * once, then compare bytes; every role word is short lower-case ASCII. */
+    char lower[16];
+    if (len == 0 || len >= sizeof lower)
         return 0;
-    /* Called for every word of every label candidate: test the first
-     * letter before anything costlier. */
-    int first = tolower((unsigned char)word[0]);
+    for (size_t i = 0; i < len; i++)
+        lower[i] = (char)tolower((unsigned char)word[i]);
     for (size_t i = 0; i < sizeof role_words / sizeof role_words[0]; i++)
-        if (role_words[i][0] == first && strncasecmp(role_words[i], word, len) == 0 && role_words[i][len] == '\0')
+        if (role_words[i][0] == lower[0] && strncmp(role_words[i], lower, len) == 0 && role_words[i][len] == '\0')
             return 1;
     return 0;
 }

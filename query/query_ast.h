@@ -114,6 +114,7 @@ typedef struct query_node {
 #define QUERY_MAX_NODES 256    /* words, phrases and filters in all */
 #define QUERY_MAX_DISTANCE 1000 /* N of NEAR and ~N */
 
+/* Frees n and everything under it.  Accepts NULL. */
 void query_node_free(query_node *n);
 
 #endif

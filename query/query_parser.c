@@ -326,7 +326,7 @@ static int check_year(parser *p, const unsigned char *v, size_t n, size_t at)
     if (bad != SIZE_MAX)
         return fail(p, LPS_ESYNTAX, at + bad,
                     "year takes a year %d..%d or a range like 2014..2016", YEAR_MIN, YEAR_MAX);
-    int lo, hi;
+    int lo = 0, hi;
     read_number(v, 0, lo_end, YEAR_MAX, &lo);
     hi = lo;
     if (hi_end > hi_start)

@@ -71,17 +71,12 @@ static int compare_key(const char *a, size_t alen, const char *b, size_t blen)
     return alen < blen ? -1 : alen > blen;
 }
 
-static void format_error(const lps_error *err, char *buf, size_t size)
-{
-    lps_error_format(err, buf, size);
-}
-
 #define CHECK_OK(rc, err)                                                   \
     do {                                                                    \
         int rc_ = (rc);                                                     \
         if (rc_ != LPS_OK) {                                                \
             char msg_[2048];                                                \
-            format_error((err), msg_, sizeof msg_);                         \
+            lps_error_format((err), msg_, sizeof msg_);                     \
             fail_msg("%s: %s failed: %s (%s)", context, #rc, lps_strerror(rc_), msg_); \
         }                                                                   \
     } while (0)
@@ -202,7 +197,7 @@ static const char *skewed_word(uint32_t *seed)
 
 static void add_long_word(text *t, uint32_t *seed)
 {
-    /* Longer than a term may be (256 bytes), or exactly that long. */
+    /* Exactly as long as a term may be (256 bytes), or around and beyond it. */
     size_t n = pick(seed, 2) ? 256 : 250 + pick(seed, 120);
     char w[400];
     for (size_t i = 0; i < n; i++)
@@ -463,7 +458,8 @@ static void truth_build_flags(truth *t, const source_file *const *files, size_t 
     analyzer_free(a);
 
     sort_arena = t->term_bytes;
-    qsort(occ, occ_count, sizeof *occ, compare_occurrences);
+    if (occ_count > 0)
+        qsort(occ, occ_count, sizeof *occ, compare_occurrences);
     t->positions = xrealloc(NULL, occ_count * sizeof *t->positions);
     t->postings = xrealloc(NULL, occ_count * sizeof *t->postings);
     t->terms = xrealloc(NULL, occ_count * sizeof *t->terms);
