@@ -108,6 +108,7 @@ static int check_postings(const segment *s, uint32_t *freq_sum, index_check_stat
         postings_end += ti->postings_length;
         positions_end += ti->positions_length;
         uint64_t df = 0, cf = 0;
+        uint32_t term_max = 0, term_min = UINT32_MAX;
         int64_t last = -1;
         int r = posting_cursor_open(&pc, s, ti);
         uint32_t block = 0, block_max = 0, block_min = UINT32_MAX;
@@ -132,6 +133,10 @@ static int check_postings(const segment *s, uint32_t *freq_sum, index_check_stat
             df++;
             cf += freq;
             st->positions += freq;
+            if (freq > term_max)
+                term_max = freq;
+            if (length < term_min)
+                term_min = length;
             if (freq > block_max)
                 block_max = freq;
             if (length < block_min)
@@ -148,7 +153,8 @@ static int check_postings(const segment *s, uint32_t *freq_sum, index_check_stat
                 block_min = UINT32_MAX;
             }
         }
-        if (r < 0 || df != ti->df || cf != ti->cf) {
+        posting_cursor_close(&pc);
+        if (r < 0 || df != ti->df || cf != ti->cf || term_max != ti->max_freq || term_min != ti->min_length) {
             posting_cursor_close(&pc);
             return segment_corrupt(s, SECTION_POSTINGS, err,
                                    "the postings of \"%s\" do not decode to the dictionary's counts", tc.term);

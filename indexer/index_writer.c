@@ -777,6 +777,13 @@ static int name_matches(const call_record *cr, const char *name)
 int index_writer_remove_call(index_writer *w, const char *name, size_t *removed, lps_error *err)
 {
     *removed = 0;
+    /* Calls still in the buffer are committed first, so a call can be
+     * removed whatever the RAM budget made of it. */
+    if (inverter_doc_count(w->inv) > 0) {
+        int rc = index_writer_commit(w, err);
+        if (rc != LPS_OK)
+            return rc;
+    }
     const index_snapshot *snap = w->snap;
     if (!w->pending_deletions && snap->segment_count > 0) {
         w->pending_deletions = lps_calloc(snap->segment_count, sizeof *w->pending_deletions);

@@ -144,7 +144,7 @@
 #include <zdict.h>
 #include <zstd.h>
 
-#define SPILL_THRESHOLD ((size_t)4 << 20)
+#define SPILL_THRESHOLD ((size_t)1 << 20)
 #define TEXT_ZSTD_LEVEL 6
 /* Text dictionary: trained on the first TEXT_DICT_SAMPLE_BYTES of a
  * segment's text when there is at least TEXT_DICT_MIN_SAMPLE of it. */

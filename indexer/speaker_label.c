@@ -29,7 +29,7 @@ int speaker_label_is_role_word(const char *word, size_t len)
     for (size_t i = 0; i < len; i++)
         lower[i] = (char)tolower((unsigned char)word[i]);
     for (size_t i = 0; i < sizeof role_words / sizeof role_words[0]; i++)
-        if (role_words[i][0] == lower[0] && strncmp(role_words[i], lower, len) == 0 && role_words[i][len] == '\0')
+        if (role_words[i][0] == lower[0] && strlen(role_words[i]) == len && memcmp(role_words[i], lower, len) == 0)
             return 1;
     return 0;
 }

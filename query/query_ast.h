@@ -30,7 +30,7 @@
  *
  * Operators are the upper-case words AND, OR, NOT and NEAR; in any other
  * case they are ordinary words.  A word is a run of characters other than
- * white space (ASCII) and the characters ( ) " -- and ',' inside NEAR(...);
+ * white space (ASCII) and the characters ( ) " (and ',' inside NEAR(...));
  * it may hold '-', '$', '.', '\'', ':' and so on, which the analyzer then
  * splits: `LivePerson's` becomes the phrase "liveperson s", `$6.9` the
  * phrase "6 9", `follow-up` "follow up".  Bytes that are not valid UTF-8
@@ -56,9 +56,11 @@
  * Exclusions.  `-x` removes x from the run it stands in, or, when that run
  * holds nothing but exclusions (`a AND -b`), from the enclosing AND.  All
  * the exclusions of one group become one NOT whose right side is their OR:
- * `a b -c` is (NOT (AND a b) c), `a -b -c` is (NOT a (OR b c)).  A group
- * that only excludes (`-a`, `(-a)`, `a OR -b`) and an exclusion as an
- * operand of NOT (`-a NOT b`, `a NOT -b`) are errors.
+ * `a b -c` is (NOT (AND a b) c), `a -b -c` is (NOT a (OR b c)), and, as
+ * the run binds tighter than NOT, `a NOT b -c` is (NOT a (NOT b c)).  A
+ * group that only excludes (`-a`, `(-a)`, `a OR -b`) is an error, and so is
+ * a run of nothing but exclusions on either side of NOT (`-a NOT b`,
+ * `a NOT -b`); `x -a NOT b` is (NOT (NOT x a) b).
  *
  * Shape of the tree: AND and OR have two or more children and never a
  * child of their own kind (single operands collapse, nested ones flatten);

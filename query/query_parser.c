@@ -17,9 +17,10 @@
  *    the OR of the excluded operands: `a b -c` is (NOT (AND a b) "c") and
  *    `a -b -c` is (NOT a (OR b c)), not a chain of NOTs, so a long list of
  *    exclusions costs one level of depth.  AND and set difference commute,
- *    so where the exclusion attaches never changes the result set.  An
- *    exclusion may not be an operand of NOT (`-a NOT b`, `a NOT -b`), and a
- *    group with nothing but exclusions is an error ("nothing to search for").
+ *    so where the exclusion attaches never changes the result set.  A run
+ *    of nothing but exclusions may not be an operand of NOT (`-a NOT b`,
+ *    `a NOT -b`), and a group with nothing but exclusions is an error
+ *    ("nothing to search for").
  *  - Field filters.  A word is a filter when it starts with one or more ASCII
  *    letters followed by ':' that is not followed by '/' or ':'.  The name is
  *    matched case-insensitively; an unknown name is an error naming the
@@ -269,7 +270,7 @@ static int check_after_quote(parser *p, size_t at, const char *what)
 static int lex_phrase(parser *p, size_t open)
 {
     token *t = &p->tok;
-    size_t close;
+    size_t close = open;
     if (scan_quoted(p, open, &close, &t->quoted) != 0)
         return p->rc;
     if (only_space(p->text, open + 1, close))
@@ -307,6 +308,7 @@ static int lex_phrase(parser *p, size_t open)
  * at is the offset of v[0] in the query. */
 static int check_year(parser *p, const unsigned char *v, size_t n, size_t at)
 {
+    assert(n > 0); /* empty values were refused before */
     size_t lo_end = 0;
     while (lo_end < n && is_digit(v[lo_end]))
         lo_end++;
@@ -358,6 +360,7 @@ static int check_quarter(parser *p, const unsigned char *v, size_t n, size_t at)
 /* The run s[start..end) starts with name ':'; lexes the filter. */
 static int lex_field(parser *p, size_t start, size_t colon, size_t end)
 {
+    assert(colon > start && colon < end && p->text[colon] == ':');
     token *t = &p->tok;
     size_t name_len = colon - start;
     t->field = 0;
@@ -380,7 +383,7 @@ static int lex_field(parser *p, size_t start, size_t colon, size_t end)
                     (int)(name_len > 40 ? 40 : name_len), p->text + start);
     size_t value = colon + 1;
     if (value == end && value < p->len && p->text[value] == '"') {
-        size_t close;
+        size_t close = value;
         if (scan_quoted(p, value, &close, &t->quoted) != 0)
             return p->rc;
         if (only_space(p->text, value + 1, close))
@@ -483,11 +486,8 @@ static int lex_run(parser *p, size_t start)
     return 0;
 }
 
-/* Lexes the next token into p->tok. */
-static int advance(parser *p)
+static int lex_token(parser *p)
 {
-    if (p->rc)
-        return p->rc;
     token *t = &p->tok;
     memset(t, 0, sizeof *t);
     t->slop = -1;
@@ -513,6 +513,22 @@ static int advance(parser *p)
     }
     t->end = i + 1;
     p->pos = i + 1;
+    return 0;
+}
+
+/* Lexes the next token into p->tok. */
+static int advance(parser *p)
+{
+    if (p->rc)
+        return p->rc;
+    if (lex_token(p) != 0)
+        return p->rc;
+    const token *t = &p->tok;
+    /* The lexer consumed exactly the token, within the text. */
+    assert(t->start <= t->end && t->end == p->pos && p->pos <= p->len);
+    assert((t->kind == TOK_EOF) == (t->start == t->end));
+    assert(t->text_start <= t->text_end && (t->text_end == 0 || t->text_end <= t->end));
+    (void)t;
     return 0;
 }
 
@@ -654,7 +670,7 @@ static query_node *make_group_node(parser *p, int kind, node_list *l)
         assert(c->text == NULL);
         lps_free(c);
     }
-    assert(k == total);
+    assert(k == total && total >= 2);
     n->children = children;
     n->child_count = total;
     l->count = 0;
@@ -692,6 +708,7 @@ static query_node *finish_group(parser *p, group *g)
         group_free(g);
         return NULL;
     }
+    assert(g->pos.count == 0 && g->pos.items == NULL);
     if (g->excl.count == 0)
         return positive;
     query_node *excluded = make_group_node(p, QUERY_OR, &g->excl);
@@ -733,6 +750,7 @@ static query_node *make_leaf(parser *p)
             i++;
         }
     }
+    assert(k > 0 && k <= len); /* empty words, phrases and values were refused */
     n->text[k] = '\0';
     n->text_len = k;
     n->prefix = t->prefix;
@@ -821,6 +839,7 @@ static query_node *parse_near(parser *p)
         goto failed;
     }
     size_t end = p->tok.end;
+    assert(items.count >= 2 && distance >= 0 && distance <= QUERY_MAX_DISTANCE);
     query_node *n = node_new(p, QUERY_NEAR, near_at, end);
     if (!n)
         goto failed;
@@ -895,6 +914,7 @@ static query_node *parse_primary(parser *p, int depth, size_t *end)
         return NULL;
     }
     *end = p->tok.end;
+    assert(n->offset > open && node_end(n) < *end);
     if (n->kind == QUERY_AND || n->kind == QUERY_OR || n->kind == QUERY_NOT) {
         n->offset = open;
         n->length = *end - open;
@@ -925,6 +945,7 @@ static query_node *parse_unary(parser *p, int depth)
     query_node *n = parse_primary(p, depth, &end);
     if (!n)
         return NULL;
+    assert(end > minus && end >= node_end(n));
     n->excluded = 1;
     n->offset = minus;
     n->length = end - minus;
@@ -934,7 +955,7 @@ static query_node *parse_unary(parser *p, int depth)
 /* run := unary+, sorted into g. */
 static int parse_run(parser *p, int depth, group *g)
 {
-    assert(can_start(p->tok.kind));
+    assert(can_start(p->tok.kind) && depth <= QUERY_MAX_DEPTH);
     while (can_start(p->tok.kind)) {
         size_t at = p->tok.start;
         query_node *n = parse_unary(p, depth);
@@ -1140,6 +1161,7 @@ typedef struct writer {
 
 static void put(writer *w, const char *s, size_t n)
 {
+    assert(w->buf || w->size == 0);
     if (w->size && w->len < w->size - 1) {
         size_t room = w->size - 1 - w->len;
         memcpy(w->buf + w->len, s, n < room ? n : room);

@@ -937,10 +937,17 @@ static void test_bad_commands(void **state)
 {
     (void)state;
     run_dir = test_scratch_dir("cli-badcmd");
+    /* A word that is no command is a search: nothing matches it. */
     run_result r = run_cli("nosuchcommand");
-    assert_int_equal(r.status, 2);
+    assert_int_equal(r.status, 1);
     assert_int_equal(r.out_len, 0);
     assert_non_null(strstr(r.err, "nosuchcommand"));
+    run_free(&r);
+
+    r = run_cli("--nosuchoption");
+    assert_int_equal(r.status, 2);
+    assert_int_equal(r.out_len, 0);
+    assert_non_null(strstr(r.err, "--nosuchoption"));
     run_free(&r);
 
     r = run_cli("help nosuchcommand");
