@@ -114,7 +114,15 @@ static int build_default(const char *dir)
     opts.notice = on_notice;
     index_writer *w;
     lps_error err;
-    if (index_writer_open(dir, &opts, &w, &err) != LPS_OK) {
+    int orc = index_writer_open(dir, &opts, &w, &err);
+    if (orc == LPS_ELOCKED) {
+        /* Another lpsearch is building it right now: wait for its commit. */
+        for (int i = 0; i < 1200 && !is_built(dir); i++)
+            usleep(100 * 1000);
+        if (is_built(dir))
+            return 0;
+    }
+    if (orc != LPS_OK) {
         cli_report_error(&err);
         return -1;
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds lpsearch, and runs the main job on the
-# bundled transcripts.  Extra arguments replace the default command.
+# Installs dependencies, builds lpsearch, and runs the main job: a search
+# for "proactive chat" over the bundled transcripts (their index is built
+# on this first use).  Extra arguments replace the default command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -9,4 +10,4 @@ cmake --build build -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 if [ $# -gt 0 ]; then
   exec build/lpsearch "$@"
 fi
-exec build/lpsearch export data/transcripts
+exec build/lpsearch "proactive chat"
