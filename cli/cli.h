@@ -49,6 +49,8 @@ long long cli_parse_count(const char *cmd, const char *option, const char *value
 /* Search: argv[0] is the first option or query word (no command name). */
 int cmd_search(int argc, char **argv);
 void cmd_search_usage(FILE *out);
+int cmd_bench(int argc, char **argv);
+void cmd_bench_usage(FILE *out);
 int cmd_export(int argc, char **argv);
 void cmd_export_usage(FILE *out);
 int cmd_index(int argc, char **argv);

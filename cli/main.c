@@ -58,6 +58,8 @@ static void usage(FILE *out)
             "  check [-i DIR] verify every checksum and structure of an index\n"
             "  export [--tokens] [--stem] [-i DIR | PATH...]\n"
             "                 print every sentence as JSON Lines\n"
+            "  bench [-i DIR] [-k N] [--passes N] [--threads LIST] QUERYFILE\n"
+            "                 query latency per kind of query\n"
             "  help [COMMAND] show help for a command ('lpsearch help search': the\n"
             "                 query language)\n"
             "\n"
@@ -89,6 +91,7 @@ static const struct {
     {"stats", cmd_stats, cmd_stats_usage},
     {"check", cmd_check, cmd_check_usage},
     {"export", cmd_export, cmd_export_usage},
+    {"bench", cmd_bench, cmd_bench_usage},
 };
 
 int main(int argc, char **argv)

@@ -1,8 +1,9 @@
 /*
- * Scalar bit unpacking.  Each width gets its own instantiation of one inline
- * loop so that the shift amounts and word indices are compile-time constants
- * and the 128-value loop can be fully unrolled; the dispatch on w happens
- * once per block, not once per value.
+ * Scalar bit unpacking, and the choice between it and the AVX2 decoder of
+ * bitpack_avx2.c (widths 1..24).  Each width gets its own instantiation of
+ * one inline loop so that the shift amounts and word indices are
+ * compile-time constants and the 128-value loop can be fully unrolled; the
+ * dispatch on w happens once per block, not once per value.
  */
 #include "bitpack.h"
 
@@ -63,7 +64,7 @@ static inline void unpack_words(const unsigned char *in, unsigned w, uint32_t *o
         unpack_words(in, W, out);      \
         break;
 
-void bitpack_decode_block(const unsigned char *in, unsigned w, uint32_t *out)
+void bitpack_decode_block_scalar(const unsigned char *in, unsigned w, uint32_t *out)
 {
     switch (w) {
     case 0:
@@ -80,6 +81,30 @@ void bitpack_decode_block(const unsigned char *in, unsigned w, uint32_t *out)
     default:
         assert(!"bitpack width above 32");
     }
+}
+
+#if defined(__x86_64__)
+/* __builtin_cpu_supports reads a table libgcc fills before main: a load and a
+ * test per block, and no lazily set state to race on. */
+#define HAVE_AVX2() __builtin_cpu_supports("avx2")
+#else
+#define HAVE_AVX2() 0
+#endif
+
+void bitpack_decode_block(const unsigned char *in, unsigned w, uint32_t *out)
+{
+#if defined(__x86_64__)
+    if (w >= 1 && HAVE_AVX2()) {
+        bitpack_decode_block_avx2(in, w, out);
+        return;
+    }
+#endif
+    bitpack_decode_block_scalar(in, w, out);
+}
+
+const char *bitpack_decode_impl_name(void)
+{
+    return HAVE_AVX2() ? "avx2" : "scalar";
 }
 
 void bitpack_decode(const unsigned char *in, size_t n, unsigned w, uint32_t *out)

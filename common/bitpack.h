@@ -31,8 +31,20 @@ unsigned bitpack_width(const uint32_t *values, size_t n);
 /* Packs n <= BITPACK_BLOCK values, each < 2^w, into out. */
 void bitpack_encode(const uint32_t *values, size_t n, unsigned w, unsigned char *out);
 
-/* Unpacks a full block of BITPACK_BLOCK values from 16*w bytes. */
+/* Unpacks a full block of BITPACK_BLOCK values from 16*w bytes.  Reads
+ * exactly those bytes and writes exactly BITPACK_BLOCK values; uses the
+ * AVX2 decoder for widths 1..24 when the CPU has AVX2. */
 void bitpack_decode_block(const unsigned char *in, unsigned w, uint32_t *out);
+
+/* The same contract, one implementation each, for tests and benchmarks. */
+void bitpack_decode_block_scalar(const unsigned char *in, unsigned w, uint32_t *out);
+#if defined(__x86_64__)
+/* Only when the CPU has AVX2 (bitpack_decode_impl_name() says "avx2");
+ * every width 0..32, the ones it does not vectorize through the scalar code. */
+void bitpack_decode_block_avx2(const unsigned char *in, unsigned w, uint32_t *out);
+#endif
+/* "avx2" or "scalar": what bitpack_decode_block uses on this CPU. */
+const char *bitpack_decode_impl_name(void);
 
 /* Unpacks n <= BITPACK_BLOCK values from bitpack_bytes(n, w) bytes. */
 void bitpack_decode(const unsigned char *in, size_t n, unsigned w, uint32_t *out);

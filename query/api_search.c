@@ -14,15 +14,21 @@
 #include "error_internal.h"
 #include "highlighter.h"
 #include "index_snapshot.h"
+#include "metadata_cache.h"
 #include "query_exec.h"
 #include "query_plan.h"
 #include "searcher.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 struct lps_index {
     index_snapshot *snap;
+    /* Folded metadata for field filters, built by the first query that
+     * needs it; the mutex makes that safe when threads search at once. */
+    pthread_mutex_t meta_lock;
+    metadata_cache *meta;
 };
 
 int lps_index_open(const char *dir, lps_index **out, lps_error *err)
@@ -41,6 +47,7 @@ int lps_index_open(const char *dir, lps_index **out, lps_error *err)
         lps_free(ix);
         return rc;
     }
+    pthread_mutex_init(&ix->meta_lock, NULL);
     *out = ix;
     return LPS_OK;
 }
@@ -49,6 +56,8 @@ void lps_index_close(lps_index *index)
 {
     if (!index)
         return;
+    metadata_cache_free(index->meta);
+    pthread_mutex_destroy(&index->meta_lock);
     index_snapshot_close(index->snap);
     lps_free(index);
 }
@@ -307,7 +316,16 @@ static int plan_query(lps_index *index, const char *query, const lps_search_opti
     unsigned flags = index->snap->flags & SEGMENT_FLAG_STEM_ENGLISH ? ANALYZER_STEM_ENGLISH : 0;
     if (analyzer_create(a, flags) != LPS_OK)
         return lps_error_set(err, LPS_ENOMEM, NULL, -1, -1, "out of memory creating the analyzer");
-    int rc = query_plan_build(index->snap, *a, query, strlen(query), opts->k1, opts->b, plan, err);
+    pthread_mutex_lock(&index->meta_lock);
+    int rc = index->meta ? LPS_OK : metadata_cache_build(index->snap, *a, &index->meta);
+    pthread_mutex_unlock(&index->meta_lock);
+    if (rc != LPS_OK) {
+        analyzer_free(*a);
+        *a = NULL;
+        return lps_error_set(err, rc, index->snap->dir, -1, -1, "cannot read the index's speakers and calls: %s",
+                             lps_strerror(rc));
+    }
+    rc = query_plan_build(index->snap, index->meta, *a, query, strlen(query), opts->k1, opts->b, plan, err);
     if (rc != LPS_OK) {
         analyzer_free(*a);
         *a = NULL;
@@ -367,7 +385,14 @@ int lps_search(lps_index *index, const char *query, const lps_search_options *op
         if (!res->hits || !res->store)
             rc = lps_error_set(err, LPS_ENOMEM, NULL, -1, -1, "out of memory collecting hits");
     }
-    if (rc == LPS_OK && count > 0) {
+    if (rc == LPS_OK && count > 0 && opts->ids_only) {
+        for (size_t i = 0; i < count; i++) {
+            res->hits[i].rank = first + i + 1;
+            res->hits[i].score = top[first + i].score;
+            res->hits[i].id = top[first + i].id;
+        }
+        res->count = count;
+    } else if (rc == LPS_OK && count > 0) {
         assembler as = {plan, a, opts, lps_calloc(index->snap->segment_count, sizeof(text_reader)), err};
         if (!as.readers)
             rc = lps_error_set(err, LPS_ENOMEM, NULL, -1, -1, "out of memory collecting hits");

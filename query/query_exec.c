@@ -407,8 +407,11 @@ static int near_window(pos_iter *it)
     for (;;) {
         uint32_t first = 0, last = 0;
         for (uint32_t i = 1; i < it->nmembers; i++) {
-            uint32_t s = it->members[i].starts[idx[i]];
-            if (s < it->members[first].starts[idx[first]])
+            uint32_t s = it->members[i].starts[idx[i]], fs = it->members[first].starts[idx[first]];
+            /* Of instances that start together the shortest ends first: it
+             * is the one the window counts from (as in FTS5) and the one to
+             * advance, whatever the members' order in the query. */
+            if (s < fs || (s == fs && it->members[i].nslots < it->members[first].nslots))
                 first = i;
             if (s > it->members[last].starts[idx[last]])
                 last = i;

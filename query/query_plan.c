@@ -11,7 +11,9 @@
 #include "query_plan.h"
 
 #include "alloc.h"
+#include "buffer.h"
 #include "error_internal.h"
+#include "metadata_cache.h"
 #include "query_exec.h"
 #include "query_parser.h"
 
@@ -22,6 +24,7 @@
 
 typedef struct planner {
     const index_snapshot *snap;
+    const metadata_cache *meta;
     analyzer *a;
     query_plan *plan;
     lps_error *err;
@@ -56,6 +59,7 @@ static void node_free(plan_node *n)
     for (size_t i = 0; i < n->filter.token_count; i++)
         lps_free(n->filter.tokens[i]);
     lps_free(n->filter.tokens);
+    lps_free(n->filter.needle);
     for (size_t s = 0; n->filter.ranges && s < n->filter.segment_count; s++)
         lps_free(n->filter.ranges[s]);
     lps_free(n->filter.ranges);
@@ -318,31 +322,19 @@ static int fold_words(planner *p, const char *text, char ***out, size_t *count)
     return rc;
 }
 
-static void free_words(char **words, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        lps_free(words[i]);
-    lps_free(words);
-}
 
-/* Whether the filter's words occur, in order and adjacent, in text. 1, 0 or -1 (memory). */
-static int words_match(planner *p, const plan_filter *f, const char *text)
+/*
+ * Whether the filter's words occur, in order and adjacent, in the folded
+ * string id of segment s: a substring search for " w1 w2 " in " ... ",
+ * memoized per distinct string (memo: 0 unknown, 1 no, 2 yes).
+ */
+static int words_match(const planner *p, const plan_filter *f, size_t s, uint32_t id, unsigned char *memo)
 {
-    if (!text || f->token_count == 0)
+    if (id == UINT32_MAX)
         return 0;
-    char **words;
-    size_t n;
-    if (fold_words(p, text, &words, &n) != LPS_OK)
-        return -1;
-    int match = 0;
-    for (size_t i = 0; i + f->token_count <= n && !match; i++) {
-        size_t k = 0;
-        while (k < f->token_count && strcmp(words[i + k], f->tokens[k]) == 0)
-            k++;
-        match = k == f->token_count;
-    }
-    free_words(words, n);
-    return match;
+    if (!memo[id])
+        memo[id] = strstr(metadata_string(p->meta, s, id), f->needle) ? 2 : 1;
+    return memo[id] == 2;
 }
 
 static int add_range(uint32_t **ranges, size_t *count, size_t *cap, uint32_t start, uint32_t end)
@@ -379,47 +371,56 @@ static int resolve_filter(planner *p, plan_filter *f, size_t offset)
     for (size_t s = 0; s < nseg; s++) {
         const segment *seg = p->snap->segments[s].seg;
         size_t cap = 0;
-        for (uint32_t c = 0; c < seg->call_count; c++) {
+        uint32_t nstrings = metadata_string_count(p->meta, s);
+        unsigned char *memo = lps_calloc(nstrings ? nstrings : 1, 1);
+        if (!memo)
+            return fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
+        int rc = LPS_OK;
+        for (uint32_t c = 0; c < seg->call_count && rc == LPS_OK; c++) {
             call_record cr;
-            if (segment_call(seg, c, &cr) != LPS_OK)
-                return fail(p, LPS_ECORRUPT, offset, "a call record of the index does not decode%s", NULL);
+            if (segment_call(seg, c, &cr) != LPS_OK) {
+                rc = fail(p, LPS_ECORRUPT, offset, "a call record of the index does not decode%s", NULL);
+                break;
+            }
             int match = 0;
-            if (f->field == QUERY_FIELD_YEAR)
+            if (f->field == QUERY_FIELD_YEAR) {
                 match = cr.year >= f->year_lo && cr.year <= f->year_hi;
-            else if (f->field == QUERY_FIELD_QUARTER)
+            } else if (f->field == QUERY_FIELD_QUARTER) {
                 match = cr.quarter == f->quarter;
-            else if (f->field == QUERY_FIELD_COMPANY) {
-                match = words_match(p, f, cr.company);
-                if (match == 0)
-                    match = words_match(p, f, cr.ticker);
+            } else if (f->field == QUERY_FIELD_COMPANY) {
+                match = words_match(p, f, s, metadata_call(p->meta, s, c, META_CALL_COMPANY), memo) ||
+                        words_match(p, f, s, metadata_call(p->meta, s, c, META_CALL_TICKER), memo);
             } else {
                 for (uint32_t t = cr.first_turn; t < cr.first_turn + cr.turn_count; t++) {
                     turn_record tr;
-                    speaker_record sr;
-                    if (segment_turn(seg, t, &tr) != LPS_OK || segment_speaker(seg, tr.speaker, &sr) != LPS_OK)
-                        return fail(p, LPS_ECORRUPT, offset, "a turn of the index does not decode%s", NULL);
-                    int m;
-                    if (f->field == QUERY_FIELD_SPEAKER) {
-                        m = words_match(p, f, sr.name);
-                        if (m == 0)
-                            m = words_match(p, f, sr.label);
-                    } else {
-                        m = words_match(p, f, f->field == QUERY_FIELD_ROLE ? sr.role : sr.firm);
+                    if (segment_turn(seg, t, &tr) != LPS_OK) {
+                        rc = fail(p, LPS_ECORRUPT, offset, "a turn of the index does not decode%s", NULL);
+                        break;
                     }
-                    if (m < 0)
-                        return fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
+                    int m;
+                    if (f->field == QUERY_FIELD_SPEAKER)
+                        m = words_match(p, f, s, metadata_speaker(p->meta, s, tr.speaker, META_SPEAKER_NAME), memo) ||
+                            words_match(p, f, s, metadata_speaker(p->meta, s, tr.speaker, META_SPEAKER_LABEL), memo);
+                    else
+                        m = words_match(p, f, s,
+                                        metadata_speaker(p->meta, s, tr.speaker,
+                                                         f->field == QUERY_FIELD_ROLE ? META_SPEAKER_ROLE : META_SPEAKER_FIRM),
+                                        memo);
                     if (m && add_range(&f->ranges[s], &f->range_counts[s], &cap, tr.first_doc,
-                                       tr.first_doc + tr.doc_count) != LPS_OK)
-                        return fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
+                                       tr.first_doc + tr.doc_count) != LPS_OK) {
+                        rc = fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
+                        break;
+                    }
                 }
                 continue;
             }
-            if (match < 0)
-                return fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
             if (match && add_range(&f->ranges[s], &f->range_counts[s], &cap, cr.first_doc,
                                    cr.first_doc + cr.doc_count) != LPS_OK)
-                return fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
+                rc = fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
         }
+        lps_free(memo);
+        if (rc != LPS_OK)
+            return rc;
     }
     return LPS_OK;
 }
@@ -450,6 +451,21 @@ static plan_node *plan_field(planner *p, const query_node *q)
         }
         if (f->token_count == 0) {
             fail(p, LPS_ESYNTAX, q->offset, "the field value has no words to match%s", NULL);
+            node_free(n);
+            return NULL;
+        }
+        buffer needle = BUFFER_INIT;
+        buffer_append_byte(&needle, ' ');
+        for (size_t i = 0; i < f->token_count; i++) {
+            buffer_append_str(&needle, f->tokens[i]);
+            buffer_append_byte(&needle, ' ');
+        }
+        buffer_append_byte(&needle, '\0');
+        size_t nlen;
+        f->needle = needle.failed ? NULL : (char *)buffer_detach(&needle, &nlen);
+        buffer_free(&needle);
+        if (!f->needle) {
+            fail(p, LPS_ENOMEM, q->offset, "out of memory%s", NULL);
             node_free(n);
             return NULL;
         }
@@ -634,8 +650,8 @@ static int phrase_stats(planner *p, plan_node *n)
     return LPS_OK;
 }
 
-int query_plan_build(const index_snapshot *snap, analyzer *a, const char *text, size_t len, double k1,
-                     double b, query_plan **out, lps_error *err)
+int query_plan_build(const index_snapshot *snap, const metadata_cache *meta, analyzer *a, const char *text,
+                     size_t len, double k1, double b, query_plan **out, lps_error *err)
 {
     *out = NULL;
     query_node *ast;
@@ -653,7 +669,7 @@ int query_plan_build(const index_snapshot *snap, analyzer *a, const char *text, 
     plan->bm25.b = b;
     plan->bm25.doc_count = (double)snap->live_docs;
     plan->bm25.avg_length = snap->live_docs ? (double)snap->live_tokens / (double)snap->live_docs : 0.0;
-    planner p = {snap, a, plan, err, LPS_OK};
+    planner p = {snap, meta, a, plan, err, LPS_OK};
     plan->root = plan_ast(&p, ast, 1);
     if (p.status == LPS_OK && !plan->root)
         fail(&p, LPS_ESYNTAX, 0, "the query has no words to search for%s", NULL);

@@ -53,6 +53,7 @@ typedef struct plan_filter {
     int year_lo, year_hi, quarter;
     char **tokens;       /* folded words of the value (text fields); owned */
     size_t token_count;
+    char *needle;        /* " w1 w2 ": what a folded field must contain; owned */
     /* What it selects, matched once at planning: per snapshot segment, pairs
      * [start, end) of document ids, ascending. */
     uint32_t **ranges;
@@ -85,10 +86,12 @@ typedef struct query_plan {
  * Parses and plans text against snap.  k1 and b are the BM25 parameters.
  * Errors: LPS_ESYNTAX and LPS_ELIMIT with err->offset in the query,
  * LPS_ECORRUPT from the index, LPS_ENOMEM.  The analyzer must match the
- * index's settings (stemming).
+ * index's settings (stemming).  meta holds the folded metadata that field
+ * filters match (metadata_cache.h).
  */
-int query_plan_build(const index_snapshot *snap, analyzer *a, const char *text, size_t len, double k1,
-                     double b, query_plan **out, lps_error *err);
+struct metadata_cache;
+int query_plan_build(const index_snapshot *snap, const struct metadata_cache *meta, analyzer *a,
+                     const char *text, size_t len, double k1, double b, query_plan **out, lps_error *err);
 void query_plan_free(query_plan *plan);
 
 #endif

@@ -2,6 +2,9 @@
 # The whole test suite: installs dependencies, then builds and runs every
 # test twice — a normal build with -Werror, and a Debug build under
 # AddressSanitizer + UndefinedBehaviorSanitizer (asserts enabled).
+# ctest also checks the packaging: lpsearch_abi (exported symbols), and in the
+# normal build only lpsearch_install (install, then build examples/embed.c
+# against the installed library; see cmake/LpsearchPackaging.cmake for why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

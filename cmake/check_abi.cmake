@@ -1,0 +1,77 @@
+# cmake -DNM=nm -DLIBRARY=liblpsearch.so -DHEADER=lpsearch.h
+#       -DVERSION_SCRIPT=lpsearch.map -P check_abi.cmake
+#
+# Fails unless three lists agree: the functions the public header declares,
+# the globals the version script exports, and the symbols the shared library
+# defines in its dynamic symbol table.
+foreach(var NM LIBRARY HEADER VERSION_SCRIPT)
+  if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
+    message(FATAL_ERROR "check_abi.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+
+# Declared: every lps_name( in the header outside comments.
+file(READ ${HEADER} header)
+string(REGEX REPLACE "/\\*([^*]|\\*+[^*/])*\\*+/" "" header "${header}")
+string(REGEX MATCHALL "lps_[a-z0-9_]+[ \t]*\\(" calls "${header}")
+set(declared)
+foreach(call IN LISTS calls)
+  string(REGEX REPLACE "[ \t]*\\($" "" name "${call}")
+  list(APPEND declared ${name})
+endforeach()
+list(REMOVE_DUPLICATES declared)
+list(SORT declared)
+
+# Listed: the names between "global:" and "local:" of the version script.
+file(READ ${VERSION_SCRIPT} script)
+string(REGEX REPLACE "/\\*([^*]|\\*+[^*/])*\\*+/" "" script "${script}")
+string(REGEX MATCH "global:([^:]*)local:" globals "${script}")
+string(REGEX MATCHALL "[A-Za-z_][A-Za-z0-9_]*" listed "${CMAKE_MATCH_1}")
+list(SORT listed)
+
+# Exported: defined dynamic symbols, without the version node itself.
+execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
+  OUTPUT_VARIABLE nm_out RESULT_VARIABLE nm_rc ERROR_VARIABLE nm_err)
+if(NOT nm_rc EQUAL 0)
+  message(FATAL_ERROR "${NM} -D --defined-only ${LIBRARY} failed: ${nm_err}")
+endif()
+string(REPLACE "\n" ";" nm_lines "${nm_out}")
+set(exported)
+foreach(line IN LISTS nm_lines)
+  if(line MATCHES "^[0-9a-fA-F]* *([A-Za-z]) ([^@ ]+)")
+    if(NOT CMAKE_MATCH_1 STREQUAL "A")
+      list(APPEND exported ${CMAKE_MATCH_2})
+    endif()
+  endif()
+endforeach()
+list(SORT exported)
+
+list(LENGTH declared n)
+if(n EQUAL 0)
+  message(FATAL_ERROR "no lps_* function found in ${HEADER}")
+endif()
+set(failed 0)
+foreach(pair "declared;listed;${VERSION_SCRIPT}" "declared;exported;${LIBRARY}")
+  list(GET pair 0 a)
+  list(GET pair 1 b)
+  list(GET pair 2 where)
+  set(missing ${${a}})
+  list(REMOVE_ITEM missing ${${b}})
+  set(extra ${${b}})
+  list(REMOVE_ITEM extra ${${a}})
+  if(missing)
+    string(REPLACE ";" " " missing "${missing}")
+    message(SEND_ERROR "declared in lpsearch.h but not ${b} by ${where}: ${missing}")
+    set(failed 1)
+  endif()
+  if(extra)
+    string(REPLACE ";" " " extra "${extra}")
+    message(SEND_ERROR "${b} by ${where} but not declared in lpsearch.h: ${extra}")
+    set(failed 1)
+  endif()
+endforeach()
+if(failed)
+  message(FATAL_ERROR "the ABI of ${LIBRARY} does not match ${HEADER}")
+endif()
+string(REPLACE ";" " " exported "${exported}")
+message(STATUS "${n} functions exported, as declared: ${exported}")
