@@ -600,6 +600,95 @@ static qiter *build_positional(exec_ctx *ctx, const plan_node *node)
     return &it->base;
 }
 
+/* ---- Materialized phrase matches ------------------------------------------- */
+
+typedef struct list_iter {
+    qiter base;
+    const uint32_t *docs, *freqs;
+    size_t n, at;
+} list_iter;
+
+static void list_set(list_iter *l)
+{
+    l->base.doc = l->at < l->n ? l->docs[l->at] : QITER_END;
+}
+
+static void list_next(qiter *base)
+{
+    list_iter *l = (list_iter *)base;
+    if (l->at < l->n)
+        l->at++;
+    list_set(l);
+}
+
+static void list_advance(qiter *base, uint32_t target)
+{
+    list_iter *l = (list_iter *)base;
+    /* Gallop, then binary search: targets are usually near. */
+    size_t lo = l->at, step = 1, hi = lo;
+    while (hi < l->n && l->docs[hi] < target) {
+        lo = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    if (hi > l->n)
+        hi = l->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->docs[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    l->at = lo;
+    list_set(l);
+}
+
+static double list_score(qiter *base)
+{
+    list_iter *l = (list_iter *)base;
+    if (!base->node->scoring)
+        return 0;
+    const bm25_params *p = &base->ctx->plan->bm25;
+    return base->node->idf * bm25_tf_part(p, (double)l->freqs[l->at], doc_length(base->ctx, base->doc));
+}
+
+static void list_free(qiter *base)
+{
+    lps_free(base);
+}
+
+static const qiter_ops list_ops = {list_next, list_advance, list_score, list_free};
+
+static qiter *build_list(exec_ctx *ctx, const plan_node *node)
+{
+    list_iter *l = lps_calloc(1, sizeof *l);
+    if (!l) {
+        set_error(ctx, LPS_ENOMEM);
+        return NULL;
+    }
+    size_t seg = (size_t)(ctx->ss - ctx->plan->snap->segments);
+    const plan_matches *m = &node->matches[seg];
+    l->base.ops = &list_ops;
+    l->base.ctx = ctx;
+    l->base.node = node;
+    l->docs = m->docs;
+    l->freqs = m->freqs;
+    l->n = m->count;
+    l->base.cost = m->count;
+    uint32_t max_freq = 0, min_length = UINT32_MAX;
+    for (size_t i = 0; i < m->count; i++) {
+        if (m->freqs[i] > max_freq)
+            max_freq = m->freqs[i];
+        uint32_t len = segment_doc_length(ctx->ss->seg, m->docs[i]);
+        if (len < min_length)
+            min_length = len;
+    }
+    l->base.upper = node->scoring && m->count ? node->idf * bm25_tf_part(&ctx->plan->bm25, max_freq, min_length) : 0;
+    list_set(l);
+    return &l->base;
+}
+
 /* ---- AND, OR, NOT ---------------------------------------------------------- */
 
 typedef struct group_iter {
@@ -860,6 +949,7 @@ qiter *qiter_build(exec_ctx *ctx, const plan_node *node)
     case PLAN_TERM:
         return build_term(ctx, node);
     case PLAN_PHRASE:
+        return node->matches ? build_list(ctx, node) : build_positional(ctx, node);
     case PLAN_NEAR:
         return build_positional(ctx, node);
     case PLAN_AND:
@@ -981,7 +1071,9 @@ int plan_explain_doc(const query_plan *plan, const snapshot_segment *ss, const p
         *score += sub;
         return 1;
     }
-    qiter *it = qiter_build(&ctx, node);
+    /* Positions are needed here, so phrases are matched afresh. */
+    qiter *it = node->kind == PLAN_PHRASE || node->kind == PLAN_NEAR ? build_positional(&ctx, node)
+                                                                       : qiter_build(&ctx, node);
     if (!it)
         return -ctx.status;
     qiter_advance(it, doc);
@@ -1014,4 +1106,77 @@ int plan_explain_doc(const query_plan *plan, const snapshot_segment *ss, const p
     if (ctx.status != LPS_OK)
         return -ctx.status;
     return matched;
+}
+
+int plan_collect_phrase(const query_plan *plan, plan_node *node, uint64_t *df)
+{
+    *df = 0;
+    size_t nseg = plan->snap->segment_count;
+    plan_matches *m = lps_calloc(nseg ? nseg : 1, sizeof *m);
+    size_t *caps = lps_calloc(nseg ? nseg : 1, sizeof *caps);
+    if (!m || !caps) {
+        lps_free(m);
+        lps_free(caps);
+        return LPS_ENOMEM;
+    }
+    int keep = 1, rc = LPS_OK;
+    size_t total = 0;
+    for (size_t i = 0; i < nseg && rc == LPS_OK; i++) {
+        exec_ctx ctx = {plan, &plan->snap->segments[i], LPS_OK};
+        qiter *it = build_positional(&ctx, node);
+        if (!it) {
+            rc = ctx.status;
+            break;
+        }
+        pos_iter *pi = (pos_iter *)it;
+        for (; it->doc != QITER_END; qiter_next(it)) {
+            if (!snapshot_is_deleted(ctx.ss, it->doc))
+                (*df)++;
+            if (!keep)
+                continue;
+            if (++total > PLAN_MAX_MATERIALIZED) {
+                keep = 0;
+                continue;
+            }
+            if (m[i].count == caps[i]) {
+                size_t cap = caps[i] ? caps[i] * 2 : 64;
+                uint32_t *docs = lps_realloc(m[i].docs, cap * sizeof *docs);
+                if (docs)
+                    m[i].docs = docs;
+                uint32_t *freqs = lps_realloc(m[i].freqs, cap * sizeof *freqs);
+                if (freqs)
+                    m[i].freqs = freqs;
+                if (!docs || !freqs) {
+                    rc = LPS_ENOMEM;
+                    break;
+                }
+                caps[i] = cap;
+            }
+            m[i].docs[m[i].count] = it->doc;
+            m[i].freqs[m[i].count] = (uint32_t)pi->members[0].nstarts;
+            m[i].count++;
+        }
+        qiter_free(it);
+        if (rc == LPS_OK && ctx.status != LPS_OK)
+            rc = ctx.status;
+    }
+    lps_free(caps);
+    if (rc != LPS_OK || !keep) {
+        plan_matches_free(m, nseg);
+        return rc;
+    }
+    node->matches = m;
+    node->matches_segments = nseg;
+    return LPS_OK;
+}
+
+void plan_matches_free(plan_matches *m, size_t segments)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < segments; i++) {
+        lps_free(m[i].docs);
+        lps_free(m[i].freqs);
+    }
+    lps_free(m);
 }

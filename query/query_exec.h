@@ -69,6 +69,14 @@ static inline double qiter_score(qiter *it)
 /* Live documents of the snapshot that node matches (for phrase df and --count). */
 int plan_count_matches(const query_plan *plan, const plan_node *node, uint64_t *count);
 
+/*
+ * For a PHRASE node: counts its live documents into *df and, unless there
+ * are more than PLAN_MAX_MATERIALIZED matches, keeps every match (document,
+ * phrase frequency) per segment in node->matches.
+ */
+int plan_collect_phrase(const query_plan *plan, plan_node *node, uint64_t *df);
+void plan_matches_free(plan_matches *matches, size_t segments);
+
 /* One scoring unit's share of a document's score, for --explain. */
 typedef struct explain_row {
     const plan_node *node;   /* the unit (TERM, PHRASE) */

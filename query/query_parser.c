@@ -358,6 +358,25 @@ static int check_quarter(parser *p, const unsigned char *v, size_t n, size_t at)
 }
 
 /* The run s[start..end) starts with name ':'; lexes the filter. */
+/* An example of the field in use, for error messages. */
+static const char *field_example(int field)
+{
+    switch (field) {
+    case QUERY_FIELD_SPEAKER:
+        return "speaker:bixby or speaker:\"tim bixby\"";
+    case QUERY_FIELD_ROLE:
+        return "role:analyst or role:\"chief financial officer\"";
+    case QUERY_FIELD_FIRM:
+        return "firm:roth or firm:\"roth capital\"";
+    case QUERY_FIELD_COMPANY:
+        return "company:liveperson or company:lpsn";
+    case QUERY_FIELD_YEAR:
+        return "year:2014 or year:2014..2016";
+    default:
+        return "quarter:1 or quarter:Q1";
+    }
+}
+
 static int lex_field(parser *p, size_t start, size_t colon, size_t end)
 {
     assert(colon > start && colon < end && p->text[colon] == ':');
@@ -387,9 +406,8 @@ static int lex_field(parser *p, size_t start, size_t colon, size_t end)
         if (scan_quoted(p, value, &close, &t->quoted) != 0)
             return p->rc;
         if (only_space(p->text, value + 1, close))
-            return fail(p, LPS_ESYNTAX, start,
-                        "%.*s: needs a value inside the quotes, as in speaker:\"tim bixby\"",
-                        (int)name_len, p->text + start);
+            return fail(p, LPS_ESYNTAX, start, "%.*s: needs a value inside the quotes, as in %s",
+                        (int)name_len, p->text + start, field_example(t->field));
         if (check_after_quote(p, close + 1, "a field value") != 0)
             return p->rc;
         t->text_start = value + 1;
@@ -397,10 +415,8 @@ static int lex_field(parser *p, size_t start, size_t colon, size_t end)
         end = close + 1;
     } else {
         if (value == end)
-            return fail(p, LPS_ESYNTAX, start,
-                        "%.*s: needs a value right after the ':', as in speaker:bixby or "
-                        "speaker:\"tim bixby\"",
-                        (int)name_len, p->text + start);
+            return fail(p, LPS_ESYNTAX, start, "%.*s: needs a value right after the ':', as in %s",
+                        (int)name_len, p->text + start, field_example(t->field));
         t->text_start = value;
         t->text_end = end;
     }

@@ -60,6 +60,7 @@ static void node_free(plan_node *n)
         lps_free(n->filter.tokens[i]);
     lps_free(n->filter.tokens);
     lps_free(n->filter.needle);
+    plan_matches_free(n->matches, n->matches_segments);
     for (size_t s = 0; n->filter.ranges && s < n->filter.segment_count; s++)
         lps_free(n->filter.ranges[s]);
     lps_free(n->filter.ranges);
@@ -636,14 +637,15 @@ static plan_node *plan_ast(planner *p, const query_node *q, int scoring)
 }
 
 /* Phrase units need their document frequency: counted over the index. */
-static int phrase_stats(planner *p, plan_node *n)
+static int phrase_stats(planner *p, plan_node *n, int in_near)
 {
     for (size_t i = 0; i < n->child_count; i++)
-        if (phrase_stats(p, n->children[i]) != LPS_OK)
+        if (phrase_stats(p, n->children[i], n->kind == PLAN_NEAR) != LPS_OK)
             return p->status;
     if (n->kind != PLAN_PHRASE)
         return LPS_OK;
-    int rc = plan_count_matches(p->plan, n, &n->df);
+    /* Inside NEAR the positions are needed anyway; elsewhere keep the matches. */
+    int rc = in_near ? plan_count_matches(p->plan, n, &n->df) : plan_collect_phrase(p->plan, n, &n->df);
     if (rc != LPS_OK)
         return fail(p, rc, n->offset, "cannot count the phrase's documents: %s", lps_strerror(rc));
     n->idf = bm25_idf(&p->plan->bm25, (double)n->df);
@@ -674,7 +676,7 @@ int query_plan_build(const index_snapshot *snap, const metadata_cache *meta, ana
     if (p.status == LPS_OK && !plan->root)
         fail(&p, LPS_ESYNTAX, 0, "the query has no words to search for%s", NULL);
     if (p.status == LPS_OK)
-        phrase_stats(&p, plan->root);
+        phrase_stats(&p, plan->root, 0);
     query_node_free(ast);
     if (p.status != LPS_OK) {
         query_plan_free(plan);

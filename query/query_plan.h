@@ -73,7 +73,21 @@ typedef struct plan_node {
     int scoring;            /* contributes to the score */
     uint64_t df;            /* PHRASE: live documents holding the phrase */
     double idf;             /* PHRASE */
+    /* PHRASE outside NEAR: its matches, found while counting df, so top-k
+     * reads them instead of matching positions a second time.  Per
+     * snapshot segment: ascending documents and their phrase frequencies;
+     * NULL when not materialized (too many matches). */
+    struct plan_matches *matches;
+    size_t matches_segments;
 } plan_node;
+
+typedef struct plan_matches {
+    uint32_t *docs, *freqs; /* owned */
+    size_t count;
+} plan_matches;
+
+/* Phrases with more matches than this are matched again instead of kept. */
+#define PLAN_MAX_MATERIALIZED ((size_t)8 << 20)
 
 typedef struct query_plan {
     plan_node *root;
