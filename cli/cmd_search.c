@@ -294,9 +294,9 @@ static void append_speaker_label(buffer *b, const lps_hit *h)
     }
 }
 
-static void print_text_hit(buffer *b, const lps_hit *h, int color)
+static void print_text_hit(buffer *b, const lps_hit *h, int first, int color)
 {
-    if (h->rank > 1 || h->context_count > 0)
+    if (!first)
         buffer_append_byte(b, '\n');
     if (color)
         buffer_append_str(b, SGR_HEAD);
@@ -481,7 +481,7 @@ int cmd_search(int argc, char **argv)
                 if (s.json)
                     print_json_hit(&out, lps_results_hit(res, i));
                 else
-                    print_text_hit(&out, lps_results_hit(res, i), s.color);
+                    print_text_hit(&out, lps_results_hit(res, i), i == 0, s.color);
                 failed = write_out(&out) != 0;
             }
             if (!failed) {
@@ -495,7 +495,7 @@ int cmd_search(int argc, char **argv)
                 } else {
                     if (s.color)
                         buffer_append_str(&out, SGR_DIM);
-                    buffer_printf(&out, "\n%s%llu match%s", n ? "" : "", (unsigned long long)total,
+                    buffer_printf(&out, "%s%llu match%s", n ? "\n" : "", (unsigned long long)total,
                                   total == 1 ? "" : "es");
                     if (n)
                         buffer_printf(&out, ", showing %zu-%zu", s.opts.offset + 1, s.opts.offset + n);

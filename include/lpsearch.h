@@ -115,9 +115,9 @@ typedef struct lps_search_options {
     unsigned context; /* sentences of context before and after each hit, same call */
     int explain;      /* fill lps_hit.explain */
     int count;        /* also count every match (lps_results_total); costs a pass */
+    double k1, b;     /* BM25 parameters; defaults 1.2 and 0.75 */
     int ids_only;     /* hits carry rank, score and id only: no text, metadata,
                          highlights, context or explanation (the cheapest top-k) */
-    double k1, b;     /* BM25 parameters; defaults 1.2 and 0.75 */
 } lps_search_options;
 
 /* Sets the defaults above.  Always call it before changing fields, so that
