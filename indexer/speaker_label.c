@@ -2,6 +2,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -19,17 +20,43 @@ static const char *const role_words[] = {
     "communications", "development", "strategy", "legal", "board", "member",
 };
 
+/*
+ * The resolver asks about every word of every turn it scans, so the role
+ * words sit in a small hash table built once (pthread_once: indexing
+ * threads call this concurrently).  Keys are folded to lower case.
+ */
+#define ROLE_SLOTS 256
+static const char *role_slot[ROLE_SLOTS];
+static pthread_once_t role_once = PTHREAD_ONCE_INIT;
+
+static unsigned role_hash(const char *lower, size_t len)
+{
+    unsigned h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)lower[i]) * 16777619u;
+    return h & (ROLE_SLOTS - 1);
+}
+
+static void build_role_slots(void)
+{
+    for (size_t i = 0; i < sizeof role_words / sizeof role_words[0]; i++) {
+        unsigned h = role_hash(role_words[i], strlen(role_words[i]));
+        while (role_slot[h])
+            h = (h + 1) & (ROLE_SLOTS - 1);
+        role_slot[h] = role_words[i];
+    }
+}
+
 int speaker_label_is_role_word(const char *word, size_t len)
 {
-    /* Called for every word the speaker resolver looks at: fold the word
-     * once, then compare bytes; every role word is short lower-case ASCII. */
     char lower[16];
     if (len == 0 || len >= sizeof lower)
         return 0;
     for (size_t i = 0; i < len; i++)
         lower[i] = (char)tolower((unsigned char)word[i]);
-    for (size_t i = 0; i < sizeof role_words / sizeof role_words[0]; i++)
-        if (role_words[i][0] == lower[0] && strlen(role_words[i]) == len && memcmp(role_words[i], lower, len) == 0)
+    pthread_once(&role_once, build_role_slots);
+    for (unsigned h = role_hash(lower, len); role_slot[h]; h = (h + 1) & (ROLE_SLOTS - 1))
+        if (strlen(role_slot[h]) == len && memcmp(role_slot[h], lower, len) == 0)
             return 1;
     return 0;
 }

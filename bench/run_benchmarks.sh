@@ -1,0 +1,85 @@
+#!/bin/sh
+# The whole query-latency comparison, reproducible from a clean clone:
+#
+#   bench/run_benchmarks.sh [SENTENCES] [PASSES] [QUERIES_PER_KIND]
+#
+# 1. builds lpsearch with the benchmarks (build-bench/);
+# 2. generates SENTENCES synthetic sentences (default 1000000, seed 1);
+# 3. indexes them with lpsearch (timed; peak memory) and optimizes;
+# 4. writes QUERIES_PER_KIND (default 100) queries per kind with
+#    lps-gen-queries (seed 1);
+# 5. loads the same sentences into SQLite FTS5 (timed) and runs the same
+#    queries on both engines, one after the other, with the same protocol
+#    (warm-up pass, PASSES timed passes, default 5; top-10, top-100 and
+#    count; 1 and 2 threads);
+# 6. prints the table of medians and ratios and writes CSV and SVG plots
+#    under bench/results/ (gnuplot, if installed).
+# Scratch data goes to ${TMPDIR:-/tmp}/lpsearch-bench-<SENTENCES>.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+sentences=${1:-1000000}
+passes=${2:-5}
+per_kind=${3:-100}
+build=$here/build-bench
+work=${TMPDIR:-/tmp}/lpsearch-bench-$sentences
+results=$here/bench/results
+mkdir -p "$work" "$results"
+
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DLPS_BUILD_BENCH=ON -DLPS_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+lpsearch=$build/lpsearch
+
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores," \
+     "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+if [ ! -d "$work/corpus" ]; then
+    "$build/bench/lps-gen-corpus" --out "$work/corpus" --sentences "$sentences" --seed 1
+fi
+bytes=$(find "$work/corpus" -name '*.txt' -type f -exec cat {} + | wc -c)
+
+rm -rf "$work/index"
+/usr/bin/time -f '%e %M' -o "$work/index.time" "$lpsearch" index -q -i "$work/index" "$work/corpus"
+"$lpsearch" optimize -i "$work/index" 2>/dev/null
+read -r secs peak < "$work/index.time"
+index_bytes=$(du -sb "$work/index" | cut -f1)
+echo "lpsearch build: $sentences sentences ($(awk -v b="$bytes" 'BEGIN { printf "%.1f MB", b / 1e6 }')) in $secs s" \
+     "($(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f MB/s", b / 1e6 / s }')), peak RSS $((peak / 1024)) MB;" \
+     "index $index_bytes bytes"
+
+"$build/bench/lps-gen-queries" -i "$work/index" --per-kind "$per_kind" > "$work/queries.tsv"
+"$build/bench/lps-bench-fts5" --index "$work/index" --db "$work/fts5.db" --build | tee "$work/fts5.build"
+
+"$lpsearch" bench -i "$work/index" --passes "$passes" --json "$work/queries.tsv" > "$work/lpsearch.jsonl"
+"$build/bench/lps-bench-fts5" --db "$work/fts5.db" --passes "$passes" --json "$work/queries.tsv" > "$work/fts5.jsonl"
+
+# One CSV row per engine, mode, threads and kind.
+csv=$results/latency-$sentences.csv
+echo "engine,mode,threads,kind,runs,p50_ms,p95_ms,p99_ms,qps" > "$csv"
+cat "$work/lpsearch.jsonl" "$work/fts5.jsonl" | sed 's/[{}"]//g' | awk -F, '{
+    for (i = 1; i <= NF; i++) { split($i, kv, ":"); v[kv[1]] = kv[2] }
+    print v["engine"] "," v["mode"] "," v["threads"] "," v["kind"] "," v["runs"] "," v["p50_ms"] "," v["p95_ms"] "," v["p99_ms"] "," v["qps"]
+}' >> "$csv"
+
+# Side by side: median latency and the FTS5/lpsearch ratio (plain awk: mawk has no asorti).
+{
+    printf "%-7s %-3s %-10s %12s %12s %9s %12s\n" mode thr kind "lpsearch p50" "fts5 p50" ratio "lpsearch p99"
+    awk -F, 'NR > 1 { key = $2 "," $3 "," $4; if ($1 == "lpsearch") { l[key] = $6; l99[key] = $8 } else f[key] = $6; keys[key] = 1 }
+    END {
+        for (k in keys) {
+            split(k, p, ",")
+            printf "%-7s %-3s %-10s %10.3f ms %10.3f ms %8.1fx %10.3f ms\n", p[1], p[2], p[3], l[k], f[k], (l[k] > 0 ? f[k] / l[k] : 0), l99[k]
+        }
+    }' "$csv" | sort
+} | tee "$results/latency-$sentences.txt"
+
+if command -v gnuplot >/dev/null 2>&1; then
+    for mode in top10 count; do
+        awk -F, -v m=$mode 'NR > 1 && $2 == m && $3 == 1 { if ($1 == "lpsearch") l[$4] = $6; else f[$4] = $6; k[$4] = 1 }
+            END { for (x in k) print x, l[x], f[x] }' "$csv" | sort > "$work/plot-$mode.dat"
+        gnuplot -e "set terminal svg size 900,420; set output '$results/latency-$sentences-$mode.svg';
+            set title 'Median latency per query kind, $mode, 1 thread, $sentences sentences';
+            set style data histogram; set style histogram clustered; set style fill solid 0.8;
+            set logscale y; set ylabel 'ms (log scale)'; set xtics rotate by -30;
+            plot '$work/plot-$mode.dat' using 2:xtic(1) title 'lpsearch', '' using 3 title 'SQLite FTS5'"
+    done
+    echo "plots: $results/latency-$sentences-top10.svg, $results/latency-$sentences-count.svg"
+fi
