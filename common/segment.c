@@ -23,6 +23,14 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+/*
+ * Largest decompressed text block a writer can produce: it closes a block at
+ * the first document that reaches TEXT_BLOCK_BYTES, and no sentence is
+ * longer than a transcript (TRANSCRIPT_MAX_BYTES, 256 MiB, in
+ * indexer/transcript.h), plus the two varints and the NUL of its record.
+ * A reader refuses larger sizes before allocating for them.
+ */
+#define TEXT_BLOCK_MAX_RAW ((uint64_t)TEXT_BLOCK_BYTES + ((uint64_t)256 << 20) + 2 * 10 + 1)
 
 static const char *const section_names[SECTION_ID_MAX + 1] = {
     "header", "postings", "positions", "terms", "term-index", "docs",
@@ -146,13 +154,17 @@ static int check_tables(segment *s, lps_error *err)
     uint64_t prev_text = 0;
     for (uint32_t b = 0; b <= s->text_block_count; b++) {
         const unsigned char *e = sec->data + 8 + (uint64_t)b * TEXT_INDEX_ENTRY_SIZE;
-        uint32_t first = load_le32(e);
+        uint32_t first = load_le32(e), raw_size = load_le32(e + 4);
         uint64_t off = load_le64(e + 8);
         int last = b == s->text_block_count;
         if ((b == 0 && (first != 0 || off != 0)) || (b > 0 && (first <= prev_doc || off <= prev_text)) ||
             first > s->doc_count || off > s->sections[SECTION_TEXT].length ||
             (last && (first != s->doc_count || off != s->sections[SECTION_TEXT].length)))
             return segment_corrupt(s, SECTION_TEXT_INDEX, err, "text block %u has a bad entry", b);
+        /* Each record takes at least 3 bytes (two varints and a NUL). */
+        uint64_t block_docs = last ? 0 : (uint64_t)load_le32(e + TEXT_INDEX_ENTRY_SIZE) - first;
+        if (!last && (raw_size > TEXT_BLOCK_MAX_RAW || raw_size < 3 * block_docs))
+            return segment_corrupt(s, SECTION_TEXT_INDEX, err, "text block %u has a bad size %u", b, raw_size);
         if (s->doc_count == 0 && last && b == 0)
             break;
         prev_doc = first;
@@ -303,6 +315,13 @@ int segment_open(const char *path, uint64_t expected_id, segment **out, lps_erro
     rc = check_tables(s, err);
     if (rc != LPS_OK)
         goto fail;
+    /* Verifying touched every page; the large sections need not stay
+     * resident until a query or a merge reads them (then they fault back
+     * in from the page cache).  Keeps a writer's memory near its budget
+     * however large the index it opens. */
+    segment_release(s, SECTION_POSTINGS, s->sections[SECTION_POSTINGS].length);
+    segment_release(s, SECTION_POSITIONS, s->sections[SECTION_POSITIONS].length);
+    segment_release(s, SECTION_TEXT, s->sections[SECTION_TEXT].length);
     *out = s;
     return LPS_OK;
 
@@ -844,6 +863,11 @@ static int load_text_block(text_reader *r, uint32_t block)
     uint64_t off = load_le64(e + 8);
     uint32_t next_first = load_le32(e + TEXT_INDEX_ENTRY_SIZE);
     uint64_t next_off = load_le64(e + TEXT_INDEX_ENTRY_SIZE + 8);
+    const void *src = s->sections[SECTION_TEXT].data + off;
+    /* The writer's frames state their size: a frame that disagrees with the
+     * index is refused before a buffer of the claimed size is allocated. */
+    if (ZSTD_getFrameContentSize(src, next_off - off) != raw_size)
+        return LPS_ECORRUPT;
     if (!r->dctx && !(r->dctx = (struct ZSTD_DCtx_s *)ZSTD_createDCtx()))
         return LPS_ENOMEM;
     if (raw_size > r->raw_cap) {
@@ -862,7 +886,6 @@ static int load_text_block(text_reader *r, uint32_t block)
         r->doc_offsets_cap = docs;
     }
     r->block = UINT32_MAX;
-    const void *src = s->sections[SECTION_TEXT].data + off;
     size_t n = s->text_ddict
                    ? ZSTD_decompress_usingDDict((ZSTD_DCtx *)r->dctx, r->raw, raw_size, src,
                                                 next_off - off, (const ZSTD_DDict *)s->text_ddict)
@@ -873,8 +896,9 @@ static int load_text_block(text_reader *r, uint32_t block)
     for (uint32_t i = 0; i < docs; i++) {
         uint64_t line, len;
         r->doc_offsets[i] = (uint32_t)(p - r->raw);
+        /* Texts are C strings of exactly len bytes: sentences never hold a NUL. */
         if (!varint_get(&p, end, &line) || !varint_get(&p, end, &len) || line > UINT32_MAX ||
-            len >= (uint64_t)(end - p) || p[len] != 0)
+            len >= (uint64_t)(end - p) || p[len] != 0 || memchr(p, 0, (size_t)len) != NULL)
             return LPS_ECORRUPT;
         p += len + 1;
     }
@@ -929,4 +953,21 @@ void text_reader_free(text_reader *r)
     lps_free(r->doc_offsets);
     memset(r, 0, sizeof *r);
     r->block = UINT32_MAX;
+}
+
+void segment_release(const segment *s, unsigned section, uint64_t upto)
+{
+    const segment_section *sec = &s->sections[section];
+    if (!sec->data || upto == 0)
+        return;
+    if (upto > sec->length)
+        upto = sec->length;
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0)
+        return;
+    uintptr_t start = (uintptr_t)sec->data, end = (uintptr_t)(sec->data + upto);
+    start = (start + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    end &= ~((uintptr_t)page - 1);
+    if (end > start)
+        madvise((void *)start, end - start, MADV_DONTNEED);
 }

@@ -186,6 +186,15 @@ void text_reader_init(text_reader *r, const segment *s);
 int text_reader_get(text_reader *r, uint32_t doc, const char **text, size_t *len, uint32_t *line);
 void text_reader_free(text_reader *r);
 
+/*
+ * Tells the kernel the first upto bytes of a section will not be read again
+ * soon, so their pages leave this process's resident set (they are clean
+ * file pages: a later read simply faults them back in).  A merge streams
+ * through its sources once and calls this as it goes, which keeps its
+ * resident memory near the RAM budget instead of the size of the segments.
+ */
+void segment_release(const segment *s, unsigned section, uint64_t upto);
+
 /* Sets err to LPS_ECORRUPT naming this segment and section; returns LPS_ECORRUPT. */
 int segment_corrupt(const segment *s, unsigned section, lps_error *err, const char *fmt, ...)
 #if defined(__GNUC__)

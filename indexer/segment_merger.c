@@ -11,6 +11,7 @@ typedef struct merge_source {
     uint32_t *doc_map;     /* old local id -> new id, UINT32_MAX when deleted */
     term_cursor terms;
     int has_term;          /* terms cursor is on a term */
+    uint64_t terms_done;
 } merge_source;
 
 static int corrupt(const snapshot_segment *s, unsigned section, lps_error *err, const char *what)
@@ -103,6 +104,7 @@ static int merge_tables(segment_writer *w, merge_source *src, size_t n, lps_erro
                 rc = segment_writer_add_doc(w, segment_doc_length(ss->seg, d), line, text, len);
         }
         text_reader_free(&tr);
+        segment_release(ss->seg, SECTION_TEXT, ss->seg->sections[SECTION_TEXT].length);
     }
     (void)next_call;
     return rc;
@@ -171,6 +173,11 @@ static int merge_postings(segment_writer *w, merge_source *src, size_t n, lps_er
             else if (r < 0) {
                 posting_cursor_close(&pc);
                 return corrupt(ss, SECTION_POSTINGS, err, "posting list does not decode");
+            }
+            /* Everything before this term's lists has been copied. */
+            if (++src[i].terms_done % 1024 == 0) {
+                segment_release(ss->seg, SECTION_POSTINGS, src[i].terms.info.postings_offset);
+                segment_release(ss->seg, SECTION_POSITIONS, src[i].terms.info.positions_offset);
             }
             r = term_cursor_next(&src[i].terms);
             if (r < 0) {
