@@ -189,6 +189,32 @@ static int check_tables(segment *s, lps_error *err)
     return LPS_OK;
 }
 
+/*
+ * XXH64 of a section.  Large sections are hashed in 8 MiB steps, each
+ * released once hashed, so opening a multi-GB segment never makes all of it
+ * resident at once.
+ */
+static uint64_t section_hash(const segment *s, unsigned id)
+{
+    const segment_section *sec = &s->sections[id];
+    const uint64_t step = (uint64_t)8 << 20;
+    if (sec->length <= step || (id != SECTION_POSTINGS && id != SECTION_POSITIONS && id != SECTION_TEXT))
+        return XXH64(sec->data, sec->length, 0);
+    XXH64_state_t *state = XXH64_createState();
+    if (!state)
+        return XXH64(sec->data, sec->length, 0);
+    XXH64_reset(state, 0);
+    for (uint64_t done = 0; done < sec->length;) {
+        uint64_t n = sec->length - done < step ? sec->length - done : step;
+        XXH64_update(state, sec->data + done, (size_t)n);
+        done += n;
+        segment_release(s, id, done);
+    }
+    uint64_t h = XXH64_digest(state);
+    XXH64_freeState(state);
+    return h;
+}
+
 int segment_open(const char *path, uint64_t expected_id, segment **out, lps_error *err)
 {
     *out = NULL;
@@ -307,7 +333,7 @@ int segment_open(const char *path, uint64_t expected_id, segment **out, lps_erro
             rc = segment_corrupt(s, id, err, "section is missing");
             goto fail;
         }
-        if (XXH64(s->sections[id].data, s->sections[id].length, 0) != s->sections[id].checksum) {
+        if (section_hash(s, id) != s->sections[id].checksum) {
             rc = segment_corrupt(s, id, err, "checksum mismatch: the section is corrupted");
             goto fail;
         }
