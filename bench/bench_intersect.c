@@ -2,8 +2,9 @@
  * lps-bench-intersect: microbenchmarks of the two hot loops under a
  * conjunctive query, posting-list intersection and block decoding.
  *
- *   lps-bench-intersect [--csv FILE] [--reps N] [--long N] [--ratios R,R,...]
- *                       [--only intersect|decode] [--seed S] [--dir DIR]
+ *   lps-bench-intersect [--csv FILE] [--reps N] [--rounds N] [--long N]
+ *                       [--ratios R,R,...] [--only intersect|decode]
+ *                       [--seed S] [--dir DIR]
  *
  * Intersection: for each density (dense: the long list holds 1 document in
  * 2 of the segment, sparse: 1 in 16) and each length ratio (default 1, 10,
@@ -18,16 +19,21 @@
  * and cycles per input posting.
  *
  * Decode: bitpack_decode_block, scalar and AVX2, at every width 1..32 on
- * 256 blocks of random values (48 KB to 128 KB, in L2), in integers per
+ * 256 blocks of random values (4 KB to 128 KB: in L1 or L2), in integers per
  * second and cycles per integer.
  *
- * Each figure is the median of --reps samples (default 31); each sample
- * repeats the operation until it lasts about 200 us.  The variants of one
- * case take turns within every round, so background noise on a shared
- * machine spreads evenly over them.  The spread column is
- * (90th percentile - minimum) / median.  Cycles come from two clocks: the
- * TSC (constant rate, "ref") and an estimate of the core clock measured with
- * a chain of dependent additions at start-up ("core").
+ * Each figure is the median of --rounds (default 9) times --reps (default
+ * 11) samples.  A sample repeats the operation until it lasts about 200 us
+ * of the thread's CPU time (so the time the scheduler gives to other
+ * processes does not count); an intersection sample comes after as many
+ * untimed runs, so every variant is measured in its own steady cache state.  Within a round the variants of one case take turns
+ * (the array variants first, then the compressed ones), and the rounds go
+ * over all cases in turn, so a burst of load from other processes on a
+ * shared machine lands in a few samples of many figures rather than in all
+ * samples of one.  The spread column is (90th percentile - minimum) /
+ * median.  Cycles come from two clocks: the TSC (constant rate, "ref") and
+ * an estimate of the core clock measured with a chain of dependent
+ * additions at start-up ("core").
  */
 #include "bitpack.h"
 #include "intersect.h"
@@ -58,6 +64,19 @@ static double now_ns(void)
     return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
+/*
+ * Samples are timed in the thread's CPU time: on a shared machine a sample
+ * that the scheduler interrupts would otherwise count the time given to other
+ * processes.  A reading costs about 1 us here, so samples last 200 us.
+ */
+static double cpu_ns(void)
+{
+    struct timespec t;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0)
+        return now_ns();
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
 static double tsc_ghz;  /* TSC ticks per ns, 0 when there is no TSC */
 static double core_ghz; /* estimated core cycles per ns, 0 when unknown */
 
@@ -66,7 +85,7 @@ static double core_ghz; /* estimated core cycles per ns, 0 when unknown */
  * clock whatever the TSC rate. */
 static double core_clock_once(void)
 {
-    uint64_t iterations = 20000000, n = iterations, acc = 0;
+    uint64_t iterations = 1000000, n = iterations, acc = 0;
     double t0 = now_ns();
     __asm__ volatile("1:\n\t"
                      "add $1, %1\n\t"
@@ -86,8 +105,10 @@ static double core_clock_once(void)
 static void calibrate_clocks(void)
 {
 #if defined(__x86_64__)
+    /* Short runs, many of them, the fastest kept: a run the scheduler
+     * interrupts only looks slower. */
     double best = 0;
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < 200; i++) {
         double g = core_clock_once();
         if (g > best)
             best = g;
@@ -257,7 +278,8 @@ static size_t cursor_decode_all(const segment *seg, const term_info *info, uint3
 
 /* ---- Intersection benchmark ----------------------------------------------- */
 
-enum { V_CURSOR = INTERSECT_VARIANT_COUNT, V_DECODE_SIMD, V_DISPATCH, V_COUNT };
+/* The variants on decoded arrays, then those on compressed postings. */
+enum { V_DISPATCH = INTERSECT_VARIANT_COUNT, V_CURSOR, V_DECODE_SIMD, V_COUNT };
 
 static const char *variant_label(int v)
 {
@@ -308,62 +330,85 @@ static void csv_header(void)
                      "ref_cycles_per_int,core_cycles_per_int,gints_per_s\n");
 }
 
-static void bench_intersect_case(const char *density, size_t ratio, intersect_case *c, int reps)
-{
+/* One density and ratio: its lists, its variants and their samples. */
+typedef struct case_samples {
+    size_t ratio, expected;
+    intersect_case c;
     int avail[V_COUNT];
-    for (int v = 0; v < V_COUNT; v++)
-        avail[v] = v >= INTERSECT_VARIANT_COUNT || intersect_variant_fn((intersect_variant)v);
-    avail[V_CURSOR] = avail[V_DECODE_SIMD] = c->seg != NULL;
+    long inner[V_COUNT];  /* runs per sample */
+    double *samples;      /* [V_COUNT][rounds * reps] */
+} case_samples;
 
-    /* Agreement first, and how many repetitions make a sample. */
-    size_t expected = intersect_u32_merge(c->a, c->na, c->b, c->nb, c->out);
-    long inner[V_COUNT];
+/* Checks every variant against the merge and sizes its samples. */
+static void case_calibrate(case_samples *cs, const char *density)
+{
+    intersect_case *c = &cs->c;
+    for (int v = 0; v < V_COUNT; v++)
+        cs->avail[v] = v >= INTERSECT_VARIANT_COUNT || intersect_variant_fn((intersect_variant)v);
+    cs->avail[V_CURSOR] = cs->avail[V_DECODE_SIMD] = c->seg != NULL;
+    cs->expected = intersect_u32_merge(c->a, c->na, c->b, c->nb, c->out);
     for (int v = 0; v < V_COUNT; v++) {
-        if (!avail[v])
+        if (!cs->avail[v])
             continue;
-        double t0 = now_ns();
+        double t0 = cpu_ns();
         size_t got = run_variant(v, c);
-        double t = now_ns() - t0;
-        if (got != expected) {
+        double t = cpu_ns() - t0;
+        if (got != cs->expected) {
             fprintf(stderr, "%s: %zu results, merge found %zu (%s, 1:%zu)\n", variant_label(v),
-                    got, expected, density, ratio);
+                    got, cs->expected, density, cs->ratio);
             exit(1);
         }
-        inner[v] = t >= SAMPLE_NS ? 1 : (long)(SAMPLE_NS / (t > 50 ? t : 50)) + 1;
+        cs->inner[v] = t >= SAMPLE_NS ? 1 : (long)(SAMPLE_NS / (t > 50 ? t : 50)) + 1;
     }
-    double *samples = malloc((size_t)V_COUNT * (size_t)reps * sizeof *samples);
-    if (!samples)
-        exit(1);
+}
+
+/* reps samples of every variant into slots [first, first + reps). */
+static void case_sample(case_samples *cs, int reps, size_t stride, size_t first)
+{
     volatile size_t sink = 0;
-    for (int r = 0; r < reps; r++) {
-        for (int v = 0; v < V_COUNT; v++) {
-            if (!avail[v])
-                continue;
-            double t0 = now_ns();
-            for (long i = 0; i < inner[v]; i++)
-                sink += run_variant(v, c);
-            samples[(size_t)v * (size_t)reps + (size_t)r] = (now_ns() - t0) / (double)inner[v];
+    /* Two groups, each in turns: the compressed variants sweep megabytes
+     * and would leave the array variants measuring their cache misses. */
+    static const int groups[2][2] = {{0, V_DISPATCH + 1}, {V_CURSOR, V_COUNT}};
+    for (int g = 0; g < 2; g++) {
+        for (int r = 0; r < reps; r++) {
+            for (int v = groups[g][0]; v < groups[g][1]; v++) {
+                if (!cs->avail[v])
+                    continue;
+                /* As long untimed first, so no variant pays for the cache
+                 * misses of the one before it. */
+                for (long i = 0; i < cs->inner[v]; i++)
+                    sink += run_variant(v, &cs->c);
+                double t0 = cpu_ns();
+                for (long i = 0; i < cs->inner[v]; i++)
+                    sink += run_variant(v, &cs->c);
+                cs->samples[(size_t)v * stride + first + (size_t)r] =
+                    (cpu_ns() - t0) / (double)cs->inner[v];
+            }
         }
     }
     (void)sink;
+}
+
+static void case_report(const case_samples *cs, const char *density, size_t count)
+{
+    const intersect_case *c = &cs->c;
     double postings = (double)(c->na + c->nb);
     for (int v = 0; v < V_COUNT; v++) {
-        if (!avail[v])
+        if (!cs->avail[v])
             continue;
-        stats s = summarize(samples + (size_t)v * (size_t)reps, (size_t)reps);
+        stats s = summarize(cs->samples + (size_t)v * count, count);
         double per_posting = s.median / postings;
-        double per_result = expected ? s.median / (double)expected : 0;
+        double per_result = cs->expected ? s.median / (double)cs->expected : 0;
         printf("%-7s 1:%-6zu %-13s %9zu %9zu %8zu %10.1f %7.3f %9.2f %6.2f %6.2f %5.0f%%\n",
-               density, ratio, variant_label(v), c->na, c->nb, expected, s.median / 1e3,
-               per_posting, per_result, per_posting * tsc_ghz, per_posting * core_ghz,
-               s.spread * 100);
+               density, cs->ratio, variant_label(v), c->na, c->nb, cs->expected,
+               s.median / 1e3, per_posting, per_result, per_posting * tsc_ghz,
+               per_posting * core_ghz, s.spread * 100);
         if (csv)
-            fprintf(csv, "intersect,%s,%s,%zu,,%zu,%zu,%zu,%d,%.1f,%.1f,%.1f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f\n",
-                    variant_label(v), density, ratio, c->na, c->nb, expected, reps, s.median,
-                    s.min, s.p90, s.spread, per_posting, per_result, per_posting * tsc_ghz,
-                    per_posting * core_ghz, postings / s.median);
+            fprintf(csv, "intersect,%s,%s,%zu,,%zu,%zu,%zu,%zu,%.1f,%.1f,%.1f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f\n",
+                    variant_label(v), density, cs->ratio, c->na, c->nb, cs->expected, count,
+                    s.median, s.min, s.p90, s.spread, per_posting, per_result,
+                    per_posting * tsc_ghz, per_posting * core_ghz, postings / s.median);
     }
-    free(samples);
 }
 
 /*
@@ -372,44 +417,45 @@ static void bench_intersect_case(const char *density, size_t ratio, intersect_ca
  * posting, next to the raw unpacking rate of the decode benchmark.
  */
 static void bench_list_decode(const char *density, const segment *seg, const intersect_case *c,
-                              int reps)
+                              size_t count)
 {
-    double *samples = malloc((size_t)reps * sizeof *samples);
+    double *samples = malloc(count * sizeof *samples);
     if (!samples)
         exit(1);
     if (cursor_decode_all(seg, &c->tb, c->scratch_b) != c->nb) {
         fprintf(stderr, "the cursor decodes a different list than was written\n");
         exit(1);
     }
-    for (int r = 0; r < reps; r++) {
-        double t0 = now_ns();
+    for (size_t r = 0; r < count; r++) {
+        double t0 = cpu_ns();
         cursor_decode_all(seg, &c->tb, c->scratch_b);
-        samples[r] = now_ns() - t0;
+        samples[r] = cpu_ns() - t0;
     }
-    stats s = summarize(samples, (size_t)reps);
+    stats s = summarize(samples, count);
     double ns_per_int = s.median / (double)c->nb;
     printf("%-7s list decode through posting_cursor: %zu postings, %.3f ns each "
            "(%.2f G/s, %.2f core cycles), spread %.0f%%\n",
            density, c->nb, ns_per_int, 1 / ns_per_int, ns_per_int * core_ghz, s.spread * 100);
     if (csv)
-        fprintf(csv, "listdecode,cursor,%s,,,,%zu,%zu,%d,%.1f,%.1f,%.1f,%.4f,%.5f,,%.5f,%.5f,%.4f\n",
-                density, c->nb, c->nb, reps, s.median, s.min, s.p90, s.spread, ns_per_int,
+        fprintf(csv, "listdecode,cursor,%s,,,,%zu,%zu,%zu,%.1f,%.1f,%.1f,%.4f,%.5f,,%.5f,%.5f,%.4f\n",
+                density, c->nb, c->nb, count, s.median, s.min, s.p90, s.spread, ns_per_int,
                 ns_per_int * tsc_ghz, ns_per_int * core_ghz, 1 / ns_per_int);
     free(samples);
 }
 
 static void bench_intersect(size_t long_len, const size_t *ratios, size_t ratio_count, int reps,
-                            const char *dir)
+                            int rounds, const char *dir)
 {
     static const struct {
         const char *name;
         double mean_gap; /* of the long list: 1 document in mean_gap */
     } densities[] = {{"dense", 2}, {"sparse", 16}};
+    const size_t count = (size_t)rounds * (size_t)reps;
 
-    printf("\nIntersection: median of %d samples; ns per input posting (na + nb) and per result;\n"
-           "cycles per input posting by the TSC (ref) and by the estimated core clock (core);\n"
-           "spread = (p90 - min) / median\n\n",
-           reps);
+    printf("\nIntersection: median of %zu samples (%d rounds of %d); ns per input posting\n"
+           "(na + nb) and per result; cycles per input posting by the TSC (ref) and by the\n"
+           "estimated core clock (core); spread = (p90 - min) / median\n\n",
+           count, rounds, reps);
     printf("%-7s %-8s %-13s %9s %9s %8s %10s %7s %9s %6s %6s %6s\n", "density", "ratio",
            "variant", "short", "long", "results", "median us", "ns/post", "ns/result", "ref",
            "core", "spread");
@@ -419,7 +465,8 @@ static void bench_intersect(size_t long_len, const size_t *ratios, size_t ratio_
         size_t list_count = ratio_count + 1;
         uint32_t **lists = calloc(list_count, sizeof *lists);
         size_t *lengths = calloc(list_count, sizeof *lengths);
-        if (!lists || !lengths)
+        case_samples *cases = calloc(ratio_count, sizeof *cases);
+        if (!lists || !lengths || !cases)
             exit(1);
         double universe = (double)long_len * densities[d].mean_gap;
         for (size_t t = 0; t < list_count; t++) {
@@ -448,35 +495,48 @@ static void bench_intersect(size_t long_len, const size_t *ratios, size_t ratio_
                    densities[d].name, doc_count, (now_ns() - t0) / 1e9);
         }
 
-        intersect_case c;
-        memset(&c, 0, sizeof c);
-        c.out = malloc(long_len * sizeof *c.out);
-        c.scratch_a = malloc(long_len * sizeof *c.scratch_a);
-        c.scratch_b = malloc(long_len * sizeof *c.scratch_b);
-        if (!c.out || !c.scratch_a || !c.scratch_b)
+        uint32_t *out = malloc(long_len * sizeof *out);
+        uint32_t *scratch_a = malloc(long_len * sizeof *scratch_a);
+        uint32_t *scratch_b = malloc(long_len * sizeof *scratch_b);
+        if (!out || !scratch_a || !scratch_b)
             exit(1);
         for (size_t r = 0; r < ratio_count; r++) {
-            c.a = lists[r + 1];
-            c.na = lengths[r + 1];
-            c.b = lists[0];
-            c.nb = lengths[0];
-            c.seg = seg;
-            if (seg && (lookup_term(seg, r + 1, &c.ta) != 0 || lookup_term(seg, 0, &c.tb) != 0)) {
+            case_samples *cs = &cases[r];
+            cs->ratio = ratios[r];
+            cs->c = (intersect_case){.a = lists[r + 1], .na = lengths[r + 1], .b = lists[0],
+                                     .nb = lengths[0], .seg = seg, .out = out,
+                                     .scratch_a = scratch_a, .scratch_b = scratch_b};
+            if (seg && (lookup_term(seg, r + 1, &cs->c.ta) != 0 ||
+                        lookup_term(seg, 0, &cs->c.tb) != 0)) {
                 fprintf(stderr, "benchmark terms missing from the segment\n");
                 exit(1);
             }
-            bench_intersect_case(densities[d].name, ratios[r], &c, reps);
+            cs->samples = malloc((size_t)V_COUNT * count * sizeof *cs->samples);
+            if (!cs->samples)
+                exit(1);
+            case_calibrate(cs, densities[d].name);
+        }
+        /* Round after round over all ratios: a burst of load from other
+         * processes then lands in one round of each case, not in all of
+         * the samples of one. */
+        for (int round = 0; round < rounds; round++)
+            for (size_t r = 0; r < ratio_count; r++)
+                case_sample(&cases[r], reps, count, (size_t)round * (size_t)reps);
+        for (size_t r = 0; r < ratio_count; r++) {
+            case_report(&cases[r], densities[d].name, count);
+            free(cases[r].samples);
         }
         if (seg)
-            bench_list_decode(densities[d].name, seg, &c, reps);
+            bench_list_decode(densities[d].name, seg, &cases[0].c, count);
         segment_close(seg);
-        free(c.out);
-        free(c.scratch_a);
-        free(c.scratch_b);
+        free(out);
+        free(scratch_a);
+        free(scratch_b);
         for (size_t t = 0; t < list_count; t++)
             free(lists[t]);
         free(lists);
         free(lengths);
+        free(cases);
     }
 }
 
@@ -484,7 +544,7 @@ static void bench_intersect(size_t long_len, const size_t *ratios, size_t ratio_
 
 typedef void (*decode_fn)(const unsigned char *in, unsigned w, uint32_t *out);
 
-static void bench_decode(int reps)
+static void bench_decode(int reps, int rounds)
 {
     struct {
         const char *name;
@@ -498,57 +558,80 @@ static void bench_decode(int reps)
         variant_count = 2;
     }
 #endif
+    const size_t per_round = (size_t)reps, count = per_round * (size_t)rounds;
     printf("\nBlock decode (bitpack_decode_block, %d blocks of %u values, dispatch uses %s):\n"
-           "median of %d samples\n\n",
-           DECODE_BLOCKS, BITPACK_BLOCK, bitpack_decode_impl_name(), reps);
+           "median of %zu samples (%d rounds of %zu)\n\n",
+           DECODE_BLOCKS, BITPACK_BLOCK, bitpack_decode_impl_name(), count, rounds, per_round);
     printf("%-6s %-7s %10s %10s %10s %7s\n", "width", "variant", "Gints/s", "ref cyc", "core cyc",
            "spread");
-    unsigned char *packed = malloc((size_t)DECODE_BLOCKS * 16 * 32);
+    unsigned char *packed = malloc((size_t)32 * DECODE_BLOCKS * 16 * 32);
     uint32_t values[BITPACK_BLOCK], out[BITPACK_BLOCK];
-    double *samples = malloc((size_t)reps * variant_count * sizeof *samples);
+    double *samples = malloc((size_t)33 * variant_count * count * sizeof *samples);
     if (!packed || !samples)
         exit(1);
+    /* Width w's blocks start at packed + block_base(w). */
+#define BLOCK_AT(w, blk) (packed + (size_t)((w) - 1) * DECODE_BLOCKS * 16 * 32 + (blk) * 16 * (w))
     for (unsigned w = 1; w <= 32; w++) {
         uint32_t mask = w == 32 ? UINT32_MAX : (1u << w) - 1;
         for (size_t blk = 0; blk < DECODE_BLOCKS; blk++) {
             for (size_t i = 0; i < BITPACK_BLOCK; i++)
                 values[i] = (uint32_t)next_u64() & mask;
-            bitpack_encode(values, BITPACK_BLOCK, w, packed + blk * 16 * w);
+            bitpack_encode(values, BITPACK_BLOCK, w, BLOCK_AT(w, blk));
         }
         for (size_t v = 0; v < variant_count; v++) {
             for (size_t blk = 0; blk < DECODE_BLOCKS; blk++) {
                 uint32_t ref[BITPACK_BLOCK];
-                bitpack_decode_block_scalar(packed + blk * 16 * w, w, ref);
-                variants[v].fn(packed + blk * 16 * w, w, out);
+                bitpack_decode_block_scalar(BLOCK_AT(w, blk), w, ref);
+                variants[v].fn(BLOCK_AT(w, blk), w, out);
                 if (memcmp(ref, out, sizeof out) != 0) {
                     fprintf(stderr, "%s decoder disagrees at width %u\n", variants[v].name, w);
                     exit(1);
                 }
             }
         }
-        /* A pass over the 256 blocks takes a few microseconds: repeat it. */
-        const int passes = 64;
-        for (int r = 0; r < reps; r++) {
-            for (size_t v = 0; v < variant_count; v++) {
-                double t0 = now_ns();
-                for (int p = 0; p < passes; p++) {
-                    for (size_t blk = 0; blk < DECODE_BLOCKS; blk++) {
-                        variants[v].fn(packed + blk * 16 * w, w, out);
-                        __asm__ volatile("" : : "r"(out) : "memory");
+    }
+    /* Passes over the 256 blocks per sample: enough for SAMPLE_NS. */
+    long passes[33][2];
+    for (unsigned w = 1; w <= 32; w++) {
+        for (size_t v = 0; v < variant_count; v++) {
+            double t0 = cpu_ns();
+            for (size_t blk = 0; blk < DECODE_BLOCKS; blk++) {
+                variants[v].fn(BLOCK_AT(w, blk), w, out);
+                __asm__ volatile("" : : "r"(out) : "memory");
+            }
+            double t = cpu_ns() - t0;
+            passes[w][v] = t >= SAMPLE_NS ? 1 : (long)(SAMPLE_NS / (t > 50 ? t : 50)) + 1;
+        }
+    }
+    for (int round = 0; round < rounds; round++) {
+        for (unsigned w = 1; w <= 32; w++) {
+            for (size_t r = 0; r < per_round; r++) {
+                for (size_t v = 0; v < variant_count; v++) {
+                    double t0 = cpu_ns();
+                    for (long p = 0; p < passes[w][v]; p++) {
+                        for (size_t blk = 0; blk < DECODE_BLOCKS; blk++) {
+                            variants[v].fn(BLOCK_AT(w, blk), w, out);
+                            __asm__ volatile("" : : "r"(out) : "memory");
+                        }
                     }
+                    samples[((size_t)w * variant_count + v) * count +
+                            (size_t)round * per_round + r] =
+                        (cpu_ns() - t0) / (double)passes[w][v];
                 }
-                samples[v * (size_t)reps + (size_t)r] = (now_ns() - t0) / passes;
             }
         }
-        const double ints = (double)DECODE_BLOCKS * BITPACK_BLOCK;
+    }
+#undef BLOCK_AT
+    const double ints = (double)DECODE_BLOCKS * BITPACK_BLOCK;
+    for (unsigned w = 1; w <= 32; w++) {
         for (size_t v = 0; v < variant_count; v++) {
-            stats s = summarize(samples + v * (size_t)reps, (size_t)reps);
+            stats s = summarize(samples + ((size_t)w * variant_count + v) * count, count);
             double ns_per_int = s.median / ints;
             printf("%-6u %-7s %10.2f %10.3f %10.3f %6.0f%%\n", w, variants[v].name,
                    1.0 / ns_per_int, ns_per_int * tsc_ghz, ns_per_int * core_ghz, s.spread * 100);
             if (csv)
-                fprintf(csv, "decode,%s,,,%u,,,%.0f,%d,%.1f,%.1f,%.1f,%.4f,%.5f,,%.5f,%.5f,%.4f\n",
-                        variants[v].name, w, ints, reps, s.median, s.min, s.p90, s.spread,
+                fprintf(csv, "decode,%s,,,%u,,,%.0f,%zu,%.1f,%.1f,%.1f,%.4f,%.5f,,%.5f,%.5f,%.4f\n",
+                        variants[v].name, w, ints, count, s.median, s.min, s.p90, s.spread,
                         ns_per_int, ns_per_int * tsc_ghz, ns_per_int * core_ghz, 1.0 / ns_per_int);
         }
     }
@@ -561,7 +644,8 @@ static void bench_decode(int reps)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: lps-bench-intersect [--csv FILE] [--reps N] [--long N] [--ratios R,R,...]\n"
+            "usage: lps-bench-intersect [--csv FILE] [--reps N] [--rounds N] [--long N]\n"
+            "                           [--ratios R,R,...]\n"
             "                           [--only intersect|decode] [--seed S] [--dir DIR]\n");
     exit(2);
 }
@@ -579,7 +663,7 @@ static size_t parse_size(const char *s)
 int main(int argc, char **argv)
 {
     const char *csv_path = NULL, *only = NULL, *dir_arg = NULL;
-    int reps = 31;
+    int reps = 11, rounds = 9;
     size_t long_len = 1000000;
     size_t ratios[32] = {1, 10, 100, 1000, 10000};
     size_t ratio_count = 5;
@@ -593,6 +677,8 @@ int main(int argc, char **argv)
             csv_path = val;
         } else if (strcmp(arg, "--reps") == 0) {
             reps = (int)parse_size(val);
+        } else if (strcmp(arg, "--rounds") == 0) {
+            rounds = (int)parse_size(val);
         } else if (strcmp(arg, "--long") == 0) {
             long_len = parse_size(val);
         } else if (strcmp(arg, "--seed") == 0) {
@@ -643,12 +729,12 @@ int main(int argc, char **argv)
                 return 1;
             }
         }
-        bench_intersect(long_len, ratios, ratio_count, reps, dir);
+        bench_intersect(long_len, ratios, ratio_count, reps, rounds, dir);
         if (!dir_arg)
             rmdir(dir);
     }
     if (!only || strcmp(only, "decode") == 0)
-        bench_decode(reps);
+        bench_decode(reps, rounds);
     if (csv && fclose(csv) != 0) {
         fprintf(stderr, "cannot write %s\n", csv_path);
         return 1;

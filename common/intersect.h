@@ -14,9 +14,8 @@
  * intersect_variant_fn() returns them non-NULL (the CPU has the instructions).
  *
  * intersect_u32 picks one by the ratio of the lengths and what the CPU
- * offers.  The cut-overs (INTERSECT_GALLOP_RATIO_*) were measured with
- * bench/bench_intersect.c on an AMD EPYC (Zen 3, AVX2); the SSE4.1 and
- * scalar ones come from the same runs, not from older hardware.
+ * offers, with cut-overs (INTERSECT_GALLOP_RATIO_*) measured with
+ * bench/bench_intersect.c.
  *
  * Buffer rules, the same for every variant:
  *   - a and b are sorted strictly increasing (no duplicates); any values,
@@ -50,11 +49,18 @@ typedef size_t (*intersect_fn)(const uint32_t *a, size_t na, const uint32_t *b, 
  */
 size_t intersect_u32(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t *out);
 
-/* The cut-overs, where the two candidates ran equally fast in
- * bench_intersect --ratios 1,2,3,4,6,8,12,16,24,32,48,64 (docs/BENCHMARKS.md). */
+/*
+ * The cut-overs, from a bench_intersect sweep over ratios 2..48 with a long
+ * list of 1M on the AMD EPYC (Zen 3) of docs/BENCHMARKS.md, dense and
+ * sparse lists: avx2_gallop overtakes avx2 at about 7 on both; scalar
+ * galloping overtakes sse41 at about 27 (sparse) to 34 (dense); it overtakes
+ * the scalar merge at about 3.5 (sparse) to 6 (dense).  The SSE4.1 and
+ * scalar cut-overs are from the same AVX2 machine, not from CPUs that lack
+ * AVX2.
+ */
 #define INTERSECT_GALLOP_RATIO_AVX2 8
-#define INTERSECT_GALLOP_RATIO_SSE41 24
-#define INTERSECT_GALLOP_RATIO_SCALAR 8
+#define INTERSECT_GALLOP_RATIO_SSE41 30
+#define INTERSECT_GALLOP_RATIO_SCALAR 5
 
 typedef enum intersect_variant {
     INTERSECT_MERGE = 0,

@@ -92,6 +92,8 @@ size_t intersect_u32_avx2(const uint32_t *a, size_t na, const uint32_t *b, size_
 {
     const size_t cap = na < nb ? na : nb;
     size_t i = 0, j = 0, k = 0;
+    if (cap == 0)
+        return 0; /* a or b may be NULL then: no pointer arithmetic on it */
     if (na >= 8 && nb >= 8) {
         const __m256i nibble_shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
         for (;;) {

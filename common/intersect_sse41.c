@@ -52,6 +52,8 @@ size_t intersect_u32_sse41(const uint32_t *a, size_t na, const uint32_t *b, size
 {
     const size_t cap = na < nb ? na : nb;
     size_t i = 0, j = 0, k = 0;
+    if (cap == 0)
+        return 0; /* a or b may be NULL then: no pointer arithmetic on it */
     if (na >= 4 && nb >= 4) {
         for (;;) {
             __m128i va = _mm_loadu_si128((const __m128i *)(a + i));

@@ -303,11 +303,12 @@ int deletions_read(const char *dir, uint64_t segment_id, uint64_t generation, ui
         return lps_error_set_section(err, LPS_ECORRUPT, path, "deletions", -1,
                                      "checksum mismatch: the deletion markers are corrupted");
     }
-    if (load_le32(b + 8) != DELETIONS_FORMAT_VERSION) {
+    uint32_t version = load_le32(b + 8);
+    if (version != DELETIONS_FORMAT_VERSION) {
         lps_free(b);
         return lps_error_set_section(err, LPS_EVERSION, path, "deletions", -1,
                                      "deletions format version %u; this lpsearch reads version %u",
-                                     load_le32(b + 8), DELETIONS_FORMAT_VERSION);
+                                     version, DELETIONS_FORMAT_VERSION);
     }
     uint32_t count = 0;
     for (size_t i = 0; i < nbytes; i++)

@@ -666,15 +666,20 @@ static int decode_block(posting_cursor *c, uint32_t block)
         bitpack_decode_block(p, gw, c->docs);
         p += bitpack_bytes(POSTING_BLOCK, gw);
         bitpack_decode_block(p, fw, c->freqs);
+        /* Prefix sum with the checks hoisted out of the loop: documents
+         * only grow, so the last one bounds them all, and a wrapped
+         * frequency shows up in the OR of the zero tests. */
+        uint64_t next = (uint32_t)(doc + 1); /* the smallest id the next document may have */
+        uint32_t wrapped = 0;
         for (uint32_t i = 0; i < POSTING_BLOCK; i++) {
-            doc = (uint32_t)(doc + 1) + (uint64_t)c->docs[i];
-            if (doc >= c->seg->doc_count)
-                return -LPS_ECORRUPT;
-            c->docs[i] = (uint32_t)doc;
+            next += c->docs[i];
+            c->docs[i] = (uint32_t)next;
+            next += 1;
             c->freqs[i] += 1;
-            if (c->freqs[i] == 0)
-                return -LPS_ECORRUPT;
+            wrapped |= c->freqs[i] == 0;
         }
+        if (next - 1 >= c->seg->doc_count || wrapped)
+            return -LPS_ECORRUPT;
     } else {
         for (uint32_t i = 0; i < n; i++) {
             uint64_t v;
