@@ -394,10 +394,14 @@ static void member_instances(exec_ctx *ctx, pos_member *m)
 }
 
 /*
- * FTS5's NEAR rule: pick one instance of every member; the tokens between
- * the end of the instance that starts first and the start of the one that
- * starts last must be at most distance.  Sweeping the smallest start
- * forward visits every minimal window.
+ * FTS5's NEAR rule: pick one instance of every member; the largest start
+ * minus the smallest end, minus one, must be at most distance (the tokens
+ * between the instance that ends first and the one that starts last; an
+ * instance inside another counts from its own end, as FTS5 checks every
+ * member against the last start).  Instances of a member have one length,
+ * so their ends ascend with their starts: advancing the member that ends
+ * first is the only move that can shrink the window, and the sweep visits
+ * every minimal one.
  */
 static int near_window(pos_iter *it)
 {
@@ -405,22 +409,21 @@ static int near_window(pos_iter *it)
     for (uint32_t i = 0; i < it->nmembers; i++)
         idx[i] = 0;
     for (;;) {
-        uint32_t first = 0, last = 0;
-        for (uint32_t i = 1; i < it->nmembers; i++) {
-            uint32_t s = it->members[i].starts[idx[i]], fs = it->members[first].starts[idx[first]];
-            /* Of instances that start together the shortest ends first: it
-             * is the one the window counts from (as in FTS5) and the one to
-             * advance, whatever the members' order in the query. */
-            if (s < fs || (s == fs && it->members[i].nslots < it->members[first].nslots))
-                first = i;
-            if (s > it->members[last].starts[idx[last]])
-                last = i;
+        uint32_t first_end = 0;
+        int64_t min_end = INT64_MAX, max_start = -1;
+        for (uint32_t i = 0; i < it->nmembers; i++) {
+            int64_t start = it->members[i].starts[idx[i]];
+            int64_t end = start + it->members[i].nslots - 1;
+            if (end < min_end) {
+                min_end = end;
+                first_end = i;
+            }
+            if (start > max_start)
+                max_start = start;
         }
-        int64_t first_end = (int64_t)it->members[first].starts[idx[first]] + it->members[first].nslots - 1;
-        int64_t between = (int64_t)it->members[last].starts[idx[last]] - first_end - 1;
-        if (between <= (int64_t)it->distance)
+        if (max_start - min_end - 1 <= (int64_t)it->distance)
             return 1;
-        if (++idx[first] >= it->members[first].nstarts)
+        if (++idx[first_end] >= it->members[first_end].nstarts)
             return 0;
     }
 }

@@ -143,7 +143,8 @@ static int expand_prefix(planner *p, plan_slot *slot, const char *prefix, size_t
         if (r < 0)
             return fail(p, LPS_ECORRUPT, offset, "a term dictionary of the index does not decode%s", NULL);
     }
-    qsort(slot->terms, slot->term_count, sizeof *slot->terms, compare_expansions);
+    if (slot->term_count > 1) /* terms is NULL when nothing matched: no qsort(NULL, 0) */
+        qsort(slot->terms, slot->term_count, sizeof *slot->terms, compare_expansions);
     size_t kept = 0;
     for (size_t i = 0; i < slot->term_count; i++) {
         if (kept > 0 && compare_expansions(&slot->terms[kept - 1], &slot->terms[i]) == 0) {
