@@ -12,6 +12,9 @@
  * the id of its string.  A filter then tests each distinct string once.
  */
 typedef struct segment_meta {
+    uint32_t *turn_speaker; /* per turn: its speaker */
+    uint32_t *turn_docs;    /* per turn: first document, document count */
+    metadata_call_info *calls; /* per call, decoded once */
     uint32_t *speaker_ids; /* META_SPEAKER_FIELDS per speaker; UINT32_MAX = empty */
     uint32_t *call_ids;    /* META_CALL_FIELDS per call */
     uint32_t *string_off;  /* per distinct string: offset in arena */
@@ -137,6 +140,24 @@ int metadata_cache_build(const index_snapshot *snap, analyzer *a, metadata_cache
             rc = LPS_ENOMEM;
             break;
         }
+        /* Turns flattened: filters walk them all, and decoding records
+         * one by one would dominate such queries. */
+        m->turn_speaker = lps_malloc(((size_t)seg->turn_count + 1) * sizeof(uint32_t));
+        m->turn_docs = lps_malloc(((size_t)seg->turn_count + 1) * 2 * sizeof(uint32_t));
+        if (!m->turn_speaker || !m->turn_docs) {
+            rc = LPS_ENOMEM;
+            break;
+        }
+        for (uint32_t t = 0; t < seg->turn_count; t++) {
+            turn_record tr;
+            if (segment_turn(seg, t, &tr) != LPS_OK) {
+                rc = LPS_ECORRUPT;
+                break;
+            }
+            m->turn_speaker[t] = tr.speaker;
+            m->turn_docs[2 * t] = tr.first_doc;
+            m->turn_docs[2 * t + 1] = tr.doc_count;
+        }
         interner in;
         memset(&in, 0, sizeof in);
         for (uint32_t i = 0; i < seg->speaker_count && rc == LPS_OK; i++) {
@@ -149,12 +170,17 @@ int metadata_cache_build(const index_snapshot *snap, analyzer *a, metadata_cache
             for (int f = 0; f < META_SPEAKER_FIELDS && rc == LPS_OK; f++)
                 rc = fold_field(a, &in, &scratch, fields[f], &m->speaker_ids[(size_t)i * META_SPEAKER_FIELDS + f]);
         }
+        m->calls = lps_malloc(((size_t)seg->call_count + 1) * sizeof *m->calls);
+        if (!m->calls)
+            rc = LPS_ENOMEM;
         for (uint32_t i = 0; i < seg->call_count && rc == LPS_OK; i++) {
             call_record cr;
             if (segment_call(seg, i, &cr) != LPS_OK) {
                 rc = LPS_ECORRUPT;
                 break;
             }
+            metadata_call_info ci = {cr.first_doc, cr.doc_count, cr.first_turn, cr.turn_count, cr.year, cr.quarter};
+            m->calls[i] = ci;
             rc = fold_field(a, &in, &scratch, cr.company, &m->call_ids[(size_t)i * META_CALL_FIELDS + META_CALL_COMPANY]);
             if (rc == LPS_OK)
                 rc = fold_field(a, &in, &scratch, cr.ticker, &m->call_ids[(size_t)i * META_CALL_FIELDS + META_CALL_TICKER]);
@@ -179,6 +205,9 @@ void metadata_cache_free(metadata_cache *c)
     if (!c)
         return;
     for (size_t s = 0; s < c->count; s++) {
+        lps_free(c->segs[s].calls);
+        lps_free(c->segs[s].turn_speaker);
+        lps_free(c->segs[s].turn_docs);
         lps_free(c->segs[s].speaker_ids);
         lps_free(c->segs[s].call_ids);
         lps_free(c->segs[s].string_off);
@@ -206,4 +235,24 @@ uint32_t metadata_speaker(const metadata_cache *c, size_t seg_index, uint32_t sp
 uint32_t metadata_call(const metadata_cache *c, size_t seg_index, uint32_t call, int field)
 {
     return c->segs[seg_index].call_ids[(size_t)call * META_CALL_FIELDS + (size_t)field];
+}
+
+const uint32_t *metadata_turn_speakers(const metadata_cache *c, size_t seg_index)
+{
+    return c->segs[seg_index].turn_speaker;
+}
+
+const uint32_t *metadata_turn_docs(const metadata_cache *c, size_t seg_index)
+{
+    return c->segs[seg_index].turn_docs;
+}
+
+const metadata_call_info *metadata_calls(const metadata_cache *c, size_t seg_index)
+{
+    return c->segs[seg_index].calls;
+}
+
+const uint32_t *metadata_speaker_ids(const metadata_cache *c, size_t seg_index)
+{
+    return c->segs[seg_index].speaker_ids;
 }

@@ -31,6 +31,12 @@ enum metadata_call_field {
 
 typedef struct metadata_cache metadata_cache;
 
+/* The numeric fields of a call, decoded once. */
+typedef struct metadata_call_info {
+    uint32_t first_doc, doc_count, first_turn, turn_count;
+    int32_t year, quarter;
+} metadata_call_info;
+
 /* Folds every speaker and call field of snap.  Returns an lps_status. */
 int metadata_cache_build(const index_snapshot *snap, analyzer *a, metadata_cache **out);
 void metadata_cache_free(metadata_cache *cache);
@@ -44,5 +50,12 @@ uint32_t metadata_speaker(const metadata_cache *cache, size_t seg_index, uint32_
 uint32_t metadata_call(const metadata_cache *cache, size_t seg_index, uint32_t call, int field);
 uint32_t metadata_string_count(const metadata_cache *cache, size_t seg_index);
 const char *metadata_string(const metadata_cache *cache, size_t seg_index, uint32_t id);
+/* Per call of the segment. */
+const metadata_call_info *metadata_calls(const metadata_cache *cache, size_t seg_index);
+/* META_SPEAKER_FIELDS string ids per speaker (as metadata_speaker). */
+const uint32_t *metadata_speaker_ids(const metadata_cache *cache, size_t seg_index);
+/* Per turn of the segment: its speaker; and (first document, count) pairs. */
+const uint32_t *metadata_turn_speakers(const metadata_cache *cache, size_t seg_index);
+const uint32_t *metadata_turn_docs(const metadata_cache *cache, size_t seg_index);
 
 #endif

@@ -378,46 +378,44 @@ static int resolve_filter(planner *p, plan_filter *f, size_t offset)
         if (!memo)
             return fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
         int rc = LPS_OK;
+        const metadata_call_info *calls = metadata_calls(p->meta, s);
+        const uint32_t *speakers = metadata_turn_speakers(p->meta, s);
+        const uint32_t *docs = metadata_turn_docs(p->meta, s);
+        const uint32_t *ids = metadata_speaker_ids(p->meta, s);
+        int which = f->field == QUERY_FIELD_SPEAKER ? META_SPEAKER_NAME
+                    : f->field == QUERY_FIELD_ROLE  ? META_SPEAKER_ROLE
+                                                    : META_SPEAKER_FIRM;
         for (uint32_t c = 0; c < seg->call_count && rc == LPS_OK; c++) {
-            call_record cr;
-            if (segment_call(seg, c, &cr) != LPS_OK) {
-                rc = fail(p, LPS_ECORRUPT, offset, "a call record of the index does not decode%s", NULL);
-                break;
-            }
+            const metadata_call_info *ci = &calls[c];
             int match = 0;
             if (f->field == QUERY_FIELD_YEAR) {
-                match = cr.year >= f->year_lo && cr.year <= f->year_hi;
+                match = ci->year >= f->year_lo && ci->year <= f->year_hi;
             } else if (f->field == QUERY_FIELD_QUARTER) {
-                match = cr.quarter == f->quarter;
+                match = ci->quarter == f->quarter;
             } else if (f->field == QUERY_FIELD_COMPANY) {
                 match = words_match(p, f, s, metadata_call(p->meta, s, c, META_CALL_COMPANY), memo) ||
                         words_match(p, f, s, metadata_call(p->meta, s, c, META_CALL_TICKER), memo);
             } else {
-                for (uint32_t t = cr.first_turn; t < cr.first_turn + cr.turn_count; t++) {
-                    turn_record tr;
-                    if (segment_turn(seg, t, &tr) != LPS_OK) {
+                /* Speaker fields select turns. */
+                for (uint32_t t = ci->first_turn; t < ci->first_turn + ci->turn_count; t++) {
+                    uint32_t sp = speakers[t];
+                    if (sp >= seg->speaker_count) {
                         rc = fail(p, LPS_ECORRUPT, offset, "a turn of the index does not decode%s", NULL);
                         break;
                     }
-                    int m;
-                    if (f->field == QUERY_FIELD_SPEAKER)
-                        m = words_match(p, f, s, metadata_speaker(p->meta, s, tr.speaker, META_SPEAKER_NAME), memo) ||
-                            words_match(p, f, s, metadata_speaker(p->meta, s, tr.speaker, META_SPEAKER_LABEL), memo);
-                    else
-                        m = words_match(p, f, s,
-                                        metadata_speaker(p->meta, s, tr.speaker,
-                                                         f->field == QUERY_FIELD_ROLE ? META_SPEAKER_ROLE : META_SPEAKER_FIRM),
-                                        memo);
-                    if (m && add_range(&f->ranges[s], &f->range_counts[s], &cap, tr.first_doc,
-                                       tr.first_doc + tr.doc_count) != LPS_OK) {
+                    const uint32_t *sid = ids + (size_t)sp * META_SPEAKER_FIELDS;
+                    int m = words_match(p, f, s, sid[which], memo) ||
+                            (f->field == QUERY_FIELD_SPEAKER && words_match(p, f, s, sid[META_SPEAKER_LABEL], memo));
+                    if (m && add_range(&f->ranges[s], &f->range_counts[s], &cap, docs[2 * t],
+                                       docs[2 * t] + docs[2 * t + 1]) != LPS_OK) {
                         rc = fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
                         break;
                     }
                 }
                 continue;
             }
-            if (match && add_range(&f->ranges[s], &f->range_counts[s], &cap, cr.first_doc,
-                                   cr.first_doc + cr.doc_count) != LPS_OK)
+            if (match && add_range(&f->ranges[s], &f->range_counts[s], &cap, ci->first_doc,
+                                   ci->first_doc + ci->doc_count) != LPS_OK)
                 rc = fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
         }
         lps_free(memo);
