@@ -113,8 +113,9 @@ static size_t split_words(const char *text, size_t len, word *words, size_t max)
     return n;
 }
 
-/* Copies words[from..to) joined by single spaces into dst. */
-static void join_words(const word *words, size_t from, size_t to, char *dst, size_t cap)
+/* Joins words[from..to) with single spaces into dst, dropping the words that
+ * do not fit whole; returns the length written (0: not even the first fit). */
+static size_t join_words(const word *words, size_t from, size_t to, char *dst, size_t cap)
 {
     size_t n = 0;
     dst[0] = '\0';
@@ -128,6 +129,7 @@ static void join_words(const word *words, size_t from, size_t to, char *dst, siz
         n += words[i].len;
         dst[n] = '\0';
     }
+    return n;
 }
 
 /*
@@ -387,7 +389,8 @@ static int find_announcement(const char *text, size_t len, announcement *out)
             continue;
         int via_phrase = j != i + names || !clause_start;
         announcement a;
-        join_words(words, start, start + names, a.name, sizeof a.name);
+        if (join_words(words, start, start + names, a.name, sizeof a.name) == 0)
+            continue; /* a "name" too long for the field is no name */
         a.firm[0] = '\0';
         char trail = words[j - 1].trail;
         if (trail == ',' ||
@@ -492,10 +495,8 @@ static int find_own_name(const char *text, size_t len, char *name, size_t cap)
             word_is(&words[i + 2], "is")) {
             size_t j = i + 3, start;
             size_t count = read_name(words, n, &j, &start);
-            if (count >= 1 && count <= 3) {
-                join_words(words, start, start + count, name, cap);
+            if (count >= 1 && count <= 3 && join_words(words, start, start + count, name, cap) > 0)
                 return 1;
-            }
         }
     }
     return 0;

@@ -9,6 +9,8 @@ packages=(
   libstemmer-dev                 # Snowball English stemming
   libcmocka-dev                  # unit tests
   libsqlite3-dev                 # tests: cross-check against SQLite FTS5
+  clang libclang-rt-14-dev       # fuzz/: libFuzzer, ASan and UBSan runtimes for clang
+  valgrind                       # the CLI smoke test under memcheck
 )
 missing=()
 for p in "${packages[@]}"; do
