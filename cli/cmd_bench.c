@@ -267,10 +267,14 @@ int cmd_bench(int argc, char **argv)
                info.segments == 1 ? "" : "s", nq, passes);
     double *latency = malloc(nq * (size_t)passes * sizeof *latency);
     double *sorted = malloc(nq * (size_t)passes * sizeof *sorted);
-    if (!latency || !sorted) {
+    size_t *kinds = malloc(nq * sizeof *kinds);
+    for (size_t i = 0; kinds && i < nq; i++)
+        kinds[i] = queries[i].kind;
+    if (!latency || !sorted || !kinds) {
         cli_errorf("bench: out of memory");
         free(latency);
         free(sorted);
+        free(kinds);
         status = CLI_EXIT_ERROR;
         goto done;
     }
@@ -300,36 +304,12 @@ int cmd_bench(int argc, char **argv)
                 snprintf(mode, sizeof mode, "top%zu", modes[m]);
             else
                 snprintf(mode, sizeof mode, "count");
-            if (!json)
-                printf("\n%s, %u thread%s: %.0f queries/s overall\n%-10s %6s %9s %9s %9s %10s\n", mode,
-                       started + 1, started ? "s" : "", (double)(nq * (size_t)passes) / wall, "kind", "runs",
-                       "p50 ms", "p95 ms", "p99 ms", "qps");
-            for (size_t kind = 0; kind < LATENCY_KIND_COUNT; kind++) {
-                size_t n = 0;
-                double sum = 0;
-                for (size_t i = 0; i < nq * (size_t)passes; i++) {
-                    if (queries[i % nq].kind != kind)
-                        continue;
-                    sorted[n++] = latency[i];
-                    sum += latency[i];
-                }
-                if (n == 0)
-                    continue;
-                qsort(sorted, n, sizeof *sorted, latency_compare);
-                double qps = sum > 0 ? (double)n / sum * (started + 1) : 0;
-                double p50 = latency_percentile(sorted, n, 50) * 1e3, p95 = latency_percentile(sorted, n, 95) * 1e3,
-                       p99 = latency_percentile(sorted, n, 99) * 1e3;
-                if (json)
-                    printf("{\"engine\":\"lpsearch\",\"mode\":\"%s\",\"threads\":%u,\"kind\":\"%s\",\"runs\":%zu,"
-                           "\"p50_ms\":%.6f,\"p95_ms\":%.6f,\"p99_ms\":%.6f,\"qps\":%.1f}\n",
-                           mode, started + 1, latency_kinds[kind], n, p50, p95, p99, qps);
-                else
-                    printf("%-10s %6zu %9.3f %9.3f %9.3f %10.0f\n", latency_kinds[kind], n, p50, p95, p99, qps);
-            }
+            latency_report("lpsearch", mode, started + 1, wall, latency, kinds, nq, (size_t)passes, sorted, json);
         }
     }
     free(latency);
     free(sorted);
+    free(kinds);
 done:
     lps_index_close(index);
     for (size_t i = 0; i < nq; i++)
