@@ -22,7 +22,7 @@ static int corrupt(const snapshot_segment *s, unsigned section, lps_error *err, 
 /* Calls, speakers, turns and documents of the live calls, renumbered. */
 static int merge_tables(segment_writer *w, merge_source *src, size_t n, lps_error *err)
 {
-    uint32_t next_doc = 0, next_turn = 0, next_speaker = 0, next_call = 0;
+    uint32_t next_doc = 0, next_turn = 0, next_speaker = 0;
     int rc = LPS_OK;
     /* Pass 1: calls and speakers (speakers follow their calls' order). */
     for (size_t i = 0; i < n && rc == LPS_OK; i++) {
@@ -55,7 +55,6 @@ static int merge_tables(segment_writer *w, merge_source *src, size_t n, lps_erro
             next_doc += cr.doc_count;
             next_turn += cr.turn_count;
             next_speaker += cr.speaker_count;
-            next_call++;
         }
     }
     /* Pass 2: turns.  Pass 3: documents with their text. */
@@ -106,7 +105,6 @@ static int merge_tables(segment_writer *w, merge_source *src, size_t n, lps_erro
         text_reader_free(&tr);
         segment_release(ss->seg, SECTION_TEXT, ss->seg->sections[SECTION_TEXT].length);
     }
-    (void)next_call;
     return rc;
 }
 

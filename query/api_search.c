@@ -368,7 +368,6 @@ int lps_search(lps_index *index, const char *query, const lps_search_options *op
         if (rc != LPS_OK)
             lps_error_set(err, rc, index->snap->dir, -1, -1, "search failed: %s", lps_strerror(rc));
     }
-    res = res ? res : NULL;
     if (rc == LPS_OK) {
         res->total = UINT64_MAX;
         if (opts->count) {

@@ -880,7 +880,6 @@ static qiter *build_group(exec_ctx *ctx, const plan_node *node)
 
 typedef struct filter_iter {
     qiter base;
-    uint32_t *ranges;      /* unused */
     const uint32_t *shared; /* the plan's pairs [start, end), ascending */
     size_t nranges;
     size_t at;
@@ -935,7 +934,6 @@ static qiter *build_filter(exec_ctx *ctx, const plan_node *node)
     /* The plan matched the metadata already; ranges are per segment. */
     size_t seg = (size_t)(ctx->ss - ctx->plan->snap->segments);
     const plan_filter *pf = &node->filter;
-    f->ranges = NULL;
     f->nranges = pf->range_counts[seg];
     f->shared = pf->ranges[seg];
     for (size_t i = 0; i < f->nranges; i++)
