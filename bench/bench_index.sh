@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 for tool in "$lpsearch" "$gen" /usr/bin/time; do
     if [ ! -x "$tool" ]; then
-        echo "bench_index.sh: $tool is missing: build first (cmake --build $build)" >&2
+        echo "bench_index.sh: $tool is missing: build first (cmake --build $build), and install GNU time (scripts/install-deps.sh)" >&2
         exit 2
     fi
 done

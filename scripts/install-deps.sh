@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev                 # tests: cross-check against SQLite FTS5
   clang libclang-rt-14-dev       # fuzz/: libFuzzer, ASan and UBSan runtimes for clang
   valgrind                       # the CLI smoke test under memcheck
+  time                           # bench/*.sh: GNU time for peak memory
 )
 missing=()
 for p in "${packages[@]}"; do
