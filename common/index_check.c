@@ -120,7 +120,7 @@ static int check_postings(const segment *s, uint32_t *freq_sum, index_check_stat
             const uint32_t *pos;
             int n = posting_cursor_positions(&pc, &pos);
             if (n != (int)freq) {
-                r = -LPS_ECORRUPT;
+                r = n == -LPS_ENOMEM ? n : -LPS_ECORRUPT;
                 break;
             }
             uint32_t length = segment_doc_length(s, doc);
@@ -154,6 +154,9 @@ static int check_postings(const segment *s, uint32_t *freq_sum, index_check_stat
             }
         }
         posting_cursor_close(&pc);
+        if (r == -LPS_ENOMEM)
+            return lps_error_set(err, LPS_ENOMEM, s->path, -1, -1, "out of memory reading the positions of \"%s\"",
+                                 tc.term);
         if (r < 0 || df != ti->df || cf != ti->cf || term_max != ti->max_freq || term_min != ti->min_length) {
             posting_cursor_close(&pc);
             return segment_corrupt(s, SECTION_POSTINGS, err,

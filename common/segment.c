@@ -87,6 +87,13 @@ static int check_tables(segment *s, lps_error *err)
     if ((s->doc_length_width != 1 && s->doc_length_width != 2 && s->doc_length_width != 4) ||
         sec->length != 8 + (uint64_t)s->doc_count * s->doc_length_width)
         return segment_corrupt(s, SECTION_DOCS, err, "document table has a bad width or size");
+    /* BM25's average length comes from the header's total: one that
+     * disagrees with the table would change every score, unseen. */
+    uint64_t tokens = 0;
+    for (uint32_t d = 0; d < s->doc_count; d++)
+        tokens += segment_doc_length(s, d);
+    if (tokens != s->total_tokens)
+        return segment_corrupt(s, SECTION_DOCS, err, "document lengths do not sum to the header's total");
 
     /* TURNS */
     sec = &s->sections[SECTION_TURNS];
@@ -300,6 +307,12 @@ int segment_open(const char *path, uint64_t expected_id, segment **out, lps_erro
     if (entries == 0 || entries > SECTION_ID_MAX || dir_off < SEGMENT_HEADER_SIZE ||
         dir_off + (uint64_t)entries * SEGMENT_DIR_ENTRY_SIZE != s->map_len - SEGMENT_FOOTER_SIZE) {
         rc = corrupt_at(path, "footer", err, "footer points to a directory outside the file");
+        goto fail;
+    }
+    /* No checksum covers the footer: each of its fields must hold the one
+     * value that fits, the zero field included, or a flip there goes unseen. */
+    if (load_le32(footer + 12) != 0) {
+        rc = corrupt_at(path, "footer", err, "footer's zero field is not zero");
         goto fail;
     }
     if (XXH64(m + dir_off, (size_t)entries * SEGMENT_DIR_ENTRY_SIZE, 0) != load_le64(footer + 16)) {

@@ -1,12 +1,16 @@
 /*
  * Fuzz target: the index reader on damaged files.
  *
- * At start-up a small real index is built into a scratch directory: one
- * segment from a whole bundled transcript (long enough for multi-block
- * posting lists with skip tables and several text blocks), a second from
- * the beginnings of two others, one of which is then removed, so the index
- * has a MANIFEST, two segment files and a deletion-marker file.  Their
- * bytes are kept in memory; the files are listed in name order
+ * At start-up two small real indexes are built into a scratch directory.
+ * In the first, one segment holds a whole bundled transcript (long enough
+ * for multi-block posting lists with skip tables and several text blocks),
+ * a second the beginnings of two others, one of which is then removed, so
+ * the index has a MANIFEST, two segment files and a deletion-marker file.
+ * The second index has the same shape, but its first segment also holds a
+ * call of over 1 MiB of text (in few tokens: see make_filler), enough for
+ * the writer to train a zstd dictionary for the stored text: it is the
+ * only one with a TEXT_DICT section and frames that need it.  Their bytes
+ * are kept in memory; the files of each are listed in name order
  * (MANIFEST, then seg-*.lps and seg-*.del).
  *
  * Each input is a mutation recipe applied to copies of those files in a
@@ -16,7 +20,9 @@
  *   byte 0   flags: bit 0 re-seal the segments (recompute the header,
  *            section and directory checksums, so the damage reaches the
  *            decoders behind them); bit 1 re-seal the MANIFEST; bit 2
- *            re-seal deletion markers; bit 3 raw mode (below)
+ *            re-seal deletion markers; bit 3 raw mode (below); bit 4
+ *            damage the second index (the one with a text dictionary)
+ *            instead of the first; bits 5..7 unused
  *   raw mode byte 1 picks a file (modulo the file count), the remaining
  *            bytes replace it whole (then the re-seal flags apply)
  *   else     a list of operations until the input ends; each starts with a
@@ -53,6 +59,7 @@
 #include "lpsearch.h"
 #include "segment.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,9 +80,22 @@ typedef struct index_file {
     uint64_t section_off[14], section_len[14];
 } index_file;
 
-static char *scratch, *base_dir, *work_dir;
-static index_file files[MAX_FILES];
-static size_t file_count;
+/* One intact index and the directory its damaged copies go to. */
+typedef struct base_index {
+    const char *tag;
+    char *base_dir, *work_dir;
+    index_file files[MAX_FILES];
+    size_t file_count;
+} base_index;
+
+#define TEXT_DICT_INDEX 1 /* indexes[1] has a segment with a text dictionary */
+static base_index indexes[2] = {{.tag = "base"}, {.tag = "dict"}};
+static char *scratch;
+/* The index the current input damages. */
+static base_index *cur;
+/* LPS_FUZZ_VERBOSE set: print the files and what each step of an input
+ * gave (to write seeds that reach what they mean to). */
+static int verbose;
 
 /* The working copy of each file for the current input. */
 static unsigned char *work[MAX_FILES];
@@ -108,7 +128,62 @@ static void add_text(lps_writer *w, const char *name, const char *file, size_t m
     free(bytes);
 }
 
-static void build_base_index(void)
+/*
+ * A call of over 1 MiB of text in a few thousand tokens, so that the writer
+ * trains a zstd dictionary for the segment's stored text while its postings
+ * stay small (every input's index_check walks them all; 1 MiB of ordinary
+ * prose would make each input of the dictionary index ten times as slow).
+ * Its sentences are made of long words (each one token) drawn from a pool
+ * of FILLER_WORDS, so the term dictionary stays small too.
+ */
+#define FILLER_WORDS 32
+#define FILLER_BYTES ((size_t)1200 << 10)
+
+static uint32_t xorshift32(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    return *state = x;
+}
+
+static char *make_filler(size_t *len)
+{
+    static const char *const syllables[] = {"rev", "en", "ue", "cus", "to", "mer", "chat", "mo", "bile", "grow",
+                                            "th", "plat", "form", "en", "gage", "ment", "quar", "ter", "deal", "s"};
+    static char pool[FILLER_WORDS][400];
+    uint32_t seed = 0x5EEDF111u;
+    for (size_t k = 0; k < FILLER_WORDS; k++) {
+        size_t n = 0;
+        while (n < 300) {
+            const char *syl = syllables[xorshift32(&seed) % (sizeof syllables / sizeof syllables[0])];
+            memcpy(pool[k] + n, syl, strlen(syl));
+            n += strlen(syl);
+        }
+        pool[k][n] = '\0';
+    }
+    /* Room for the last line, begun below FILLER_BYTES. */
+    char *text = malloc(FILLER_BYTES + 64 + 6 * 4 * sizeof pool[0]);
+    FUZZ_CHECK(text != NULL, "out of memory");
+    size_t n = (size_t)snprintf(text, 64, "Filler call\nOperator\n");
+    while (n < FILLER_BYTES) {
+        for (int sentence = 0; sentence < 6; sentence++) {
+            for (int w = 0; w < 4; w++) {
+                const char *word = pool[xorshift32(&seed) % FILLER_WORDS];
+                size_t wl = strlen(word);
+                memcpy(text + n, word, wl);
+                if (w == 0) /* a capital after the full stop starts a sentence */
+                    text[n] = (char)toupper((unsigned char)text[n]);
+                n += wl;
+                text[n++] = w < 3 ? ' ' : '.';
+            }
+            text[n++] = sentence < 5 ? ' ' : '\n';
+        }
+    }
+    *len = n;
+    return text;
+}
+
+static void build_base_index(const char *dir, int with_text_dict)
 {
     lps_writer_options wo;
     lps_writer_options_init(&wo);
@@ -116,8 +191,15 @@ static void build_base_index(void)
     wo.threads = 1;
     lps_writer *w;
     lps_error err;
-    FUZZ_CHECK(lps_writer_open(base_dir, &wo, &w, &err) == LPS_OK, "writer: %s", err.message);
+    FUZZ_CHECK(lps_writer_open(dir, &wo, &w, &err) == LPS_OK, "writer: %s", err.message);
     add_text(w, "q1-2016.txt", "liveperson-2016-q1.txt", SIZE_MAX);
+    if (with_text_dict) {
+        size_t len;
+        char *filler = make_filler(&len);
+        FUZZ_CHECK(lps_writer_add_text(w, "filler.txt", filler, len, NULL, &err) == LPS_OK, "filler: %s",
+                   err.message);
+        free(filler);
+    }
     FUZZ_CHECK(lps_writer_commit(w, &err) == LPS_OK, "commit: %s", err.message);
     add_text(w, "q3-2006.txt", "liveperson-2006-q3.txt", 6000);
     add_text(w, "q1-2014.txt", "liveperson-2014-q1.txt", 6000);
@@ -145,6 +227,7 @@ static int by_name(const void *a, const void *b)
 
 static void load_base_files(void)
 {
+    const char *base_dir = cur->base_dir;
     DIR *d = opendir(base_dir);
     FUZZ_CHECK(d != NULL, "cannot list %s", base_dir);
     struct dirent *e;
@@ -156,16 +239,17 @@ static void load_base_files(void)
         int del = len > 4 && strncmp(n, "seg-", 4) == 0 && strcmp(n + len - 4, ".del") == 0;
         if (!is_manifest && !seg && !del)
             continue;
-        FUZZ_CHECK(file_count < MAX_FILES && len < sizeof files[0].name, "unexpected files in %s", base_dir);
-        index_file *f = &files[file_count++];
+        FUZZ_CHECK(cur->file_count < MAX_FILES && len < sizeof cur->files[0].name, "unexpected files in %s",
+                   base_dir);
+        index_file *f = &cur->files[cur->file_count++];
         snprintf(f->name, sizeof f->name, "%s", n);
         f->is_manifest = is_manifest, f->is_segment = seg, f->is_deletions = del;
     }
     closedir(d);
-    qsort(files, file_count, sizeof files[0], by_name);
-    int segments = 0, deletions = 0;
-    for (size_t i = 0; i < file_count; i++) {
-        index_file *f = &files[i];
+    qsort(cur->files, cur->file_count, sizeof cur->files[0], by_name);
+    int segments = 0, deletions = 0, dictionaries = 0;
+    for (size_t i = 0; i < cur->file_count; i++) {
+        index_file *f = &cur->files[i];
         char *path = join(base_dir, f->name);
         f->base = fuzz_read_file(path, &f->base_len);
         FUZZ_CHECK(f->base != NULL, "cannot read %s", path);
@@ -180,6 +264,7 @@ static void load_base_files(void)
         FUZZ_CHECK(segment_open(path, UINT64_MAX, &s, &err) == LPS_OK, "segment_open: %s", err.message);
         for (unsigned id = 1; id <= SECTION_ID_MAX; id++)
             f->section_off[id] = s->sections[id].offset, f->section_len[id] = s->sections[id].length;
+        dictionaries += s->text_ddict != NULL;
         segment_close(s);
         free(path);
         f->section_off[0] = 0, f->section_len[0] = SEGMENT_HEADER_SIZE;
@@ -188,28 +273,40 @@ static void load_base_files(void)
         f->section_len[12] = (uint64_t)load_le32(footer + 8) * SEGMENT_DIR_ENTRY_SIZE;
         f->section_off[13] = f->base_len - SEGMENT_FOOTER_SIZE, f->section_len[13] = SEGMENT_FOOTER_SIZE;
     }
-    if (getenv("LPS_FUZZ_VERBOSE"))
-        for (size_t i = 0; i < file_count; i++)
-            fprintf(stderr, "file %zu: %s, %zu bytes\n", i, files[i].name, files[i].base_len);
-    FUZZ_CHECK(segments == 2 && deletions == 1, "the base index has %d segments and %d deletion files", segments,
-               deletions);
+    if (verbose)
+        for (size_t i = 0; i < cur->file_count; i++) {
+            fprintf(stderr, "%s file %zu: %s, %zu bytes\n", cur->tag, i, cur->files[i].name, cur->files[i].base_len);
+            for (unsigned id = 0; cur->files[i].is_segment && id < 14; id++)
+                fprintf(stderr, "  section %u at %llu, %llu bytes\n", id,
+                        (unsigned long long)cur->files[i].section_off[id],
+                        (unsigned long long)cur->files[i].section_len[id]);
+        }
+    FUZZ_CHECK(segments == 2 && deletions == 1, "the %s index has %d segments and %d deletion files", cur->tag,
+               segments, deletions);
+    /* The first segment of the dictionary index is the one with the dictionary;
+     * recipes address it as file 1, like the first index's big segment. */
+    FUZZ_CHECK(dictionaries == (cur == &indexes[TEXT_DICT_INDEX]) &&
+                   (dictionaries == 0 || cur->files[1].section_len[SECTION_TEXT_DICT] > 0),
+               "the %s index has %d segments with a text dictionary", cur->tag, dictionaries);
 }
 
 static void clean_up(void)
 {
-    for (size_t i = 0; i < file_count; i++) {
-        free(files[i].base);
-        free(work[i]);
+    for (size_t k = 0; k < sizeof indexes / sizeof indexes[0]; k++) {
+        for (size_t i = 0; i < indexes[k].file_count; i++)
+            free(indexes[k].files[i].base);
+        free(indexes[k].base_dir);
+        free(indexes[k].work_dir);
     }
+    for (size_t i = 0; i < MAX_FILES; i++)
+        free(work[i]);
     fuzz_remove_tree(scratch);
     free(scratch);
-    free(base_dir);
-    free(work_dir);
 }
 
 static void write_work_file(size_t i, const unsigned char *bytes, size_t len)
 {
-    char *path = join(work_dir, files[i].name);
+    char *path = join(cur->work_dir, cur->files[i].name);
     FUZZ_CHECK(fuzz_write_file(path, bytes, len) == 0, "cannot write %s", path);
     free(path);
 }
@@ -217,14 +314,22 @@ static void write_work_file(size_t i, const unsigned char *bytes, size_t len)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
+    verbose = getenv("LPS_FUZZ_VERBOSE") != NULL;
     scratch = fuzz_make_temp_dir("index");
-    base_dir = join(scratch, "base");
-    work_dir = join(scratch, "work");
-    build_base_index();
-    load_base_files();
-    FUZZ_CHECK(mkdir(work_dir, 0755) == 0, "cannot create %s", work_dir);
-    for (size_t i = 0; i < file_count; i++)
-        write_work_file(i, files[i].base, files[i].base_len);
+    for (size_t k = 0; k < sizeof indexes / sizeof indexes[0]; k++) {
+        cur = &indexes[k];
+        char name[32];
+        snprintf(name, sizeof name, "%s-base", cur->tag);
+        cur->base_dir = join(scratch, name);
+        snprintf(name, sizeof name, "%s-work", cur->tag);
+        cur->work_dir = join(scratch, name);
+        build_base_index(cur->base_dir, k == TEXT_DICT_INDEX);
+        load_base_files();
+        FUZZ_CHECK(mkdir(cur->work_dir, 0755) == 0, "cannot create %s", cur->work_dir);
+        for (size_t i = 0; i < cur->file_count; i++)
+            write_work_file(i, cur->files[i].base, cur->files[i].base_len);
+    }
+    cur = &indexes[0];
     fuzz_limit_allocations((size_t)512 << 20);
     atexit(clean_up);
     return 0;
@@ -256,14 +361,14 @@ static void touch(size_t i)
     if (dirty[i])
         return;
     dirty[i] = 1;
-    if (work_cap[i] < files[i].base_len + 1) {
+    if (work_cap[i] < cur->files[i].base_len + 1) {
         free(work[i]);
-        work_cap[i] = files[i].base_len + 1;
+        work_cap[i] = cur->files[i].base_len + 1;
         work[i] = malloc(work_cap[i]);
         FUZZ_CHECK(work[i] != NULL, "out of memory");
     }
-    memcpy(work[i], files[i].base, files[i].base_len);
-    work_len[i] = files[i].base_len;
+    memcpy(work[i], cur->files[i].base, cur->files[i].base_len);
+    work_len[i] = cur->files[i].base_len;
 }
 
 static void reserve(size_t i, size_t len)
@@ -305,7 +410,7 @@ static void add32(size_t i, size_t off, int delta)
 /* A file offset from a section-relative one; the intact layout is the reference. */
 static size_t section_offset(size_t i, unsigned section, uint64_t off)
 {
-    const index_file *f = &files[i];
+    const index_file *f = &cur->files[i];
     if (!f->is_segment)
         return (size_t)off;
     section %= 14;
@@ -318,7 +423,7 @@ static void apply_op(reader *r)
     unsigned op = (unsigned)take(r, 1);
     if (!r->ok)
         return;
-    size_t i = (op >> 4) % file_count;
+    size_t i = (op >> 4) % cur->file_count;
     unsigned code = op & 15;
     uint64_t off, v;
     unsigned section, n;
@@ -433,13 +538,14 @@ static void reseal_trailer(unsigned char *b, size_t len)
 
 static void apply_recipe(const uint8_t *data, size_t size)
 {
+    cur = &indexes[size > 0 && (data[0] & 16) ? TEXT_DICT_INDEX : 0];
     if (size == 0)
         return;
     unsigned flags = data[0];
     if (flags & 8) {
         if (size < 2)
             return;
-        size_t i = data[1] % file_count;
+        size_t i = data[1] % cur->file_count;
         size_t len = size - 2 < MAX_FILE_BYTES ? size - 2 : MAX_FILE_BYTES;
         touch(i);
         reserve(i, len + 1);
@@ -450,12 +556,12 @@ static void apply_recipe(const uint8_t *data, size_t size)
         while (r.ok && r.p < r.end)
             apply_op(&r);
     }
-    for (size_t i = 0; i < file_count; i++) {
+    for (size_t i = 0; i < cur->file_count; i++) {
         if (!dirty[i])
             continue;
-        if (files[i].is_segment && (flags & 1))
+        if (cur->files[i].is_segment && (flags & 1))
             reseal_segment(work[i], work_len[i]);
-        else if ((files[i].is_manifest && (flags & 2)) || (files[i].is_deletions && (flags & 4)))
+        else if ((cur->files[i].is_manifest && (flags & 2)) || (cur->files[i].is_deletions && (flags & 4)))
             reseal_trailer(work[i], work_len[i]);
     }
 }
@@ -472,16 +578,28 @@ static void check_error(int rc, const lps_error *err, const char *what)
                    err->message);
 }
 
+static void report(const char *what, int rc, const lps_error *err)
+{
+    if (!verbose)
+        return;
+    if (rc == LPS_OK)
+        fprintf(stderr, "  %s index, %s: ok\n", cur->tag, what);
+    else
+        fprintf(stderr, "  %s index, %s: %s, %s, section \"%s\": %s\n", cur->tag, what, lps_strerror(rc),
+                err->path, err->section, err->message);
+}
+
 static int open_and_check(void)
 {
     index_snapshot *snap = (index_snapshot *)1;
     lps_error err;
-    int rc = index_snapshot_open(work_dir, &snap, &err);
+    int rc = index_snapshot_open(cur->work_dir, &snap, &err);
     if (rc != LPS_OK) {
         FUZZ_CHECK(snap == NULL, "snapshot out-param not cleared");
         FUZZ_CHECK(rc == LPS_ECORRUPT || rc == LPS_EVERSION || rc == LPS_ENOENT || rc == LPS_EIO,
                    "index_snapshot_open returned %s: %s", lps_strerror(rc), err.message);
         check_error(rc, &err, "index_snapshot_open");
+        report("index_snapshot_open", rc, &err);
         return rc;
     }
     index_check_stats stats;
@@ -490,6 +608,7 @@ static int open_and_check(void)
     FUZZ_CHECK(rc == LPS_OK || rc == LPS_ECORRUPT, "index_check returned %s: %s", lps_strerror(rc), err.message);
     if (rc != LPS_OK)
         check_error(rc, &err, "index_check");
+    report("index_check", rc, &err);
     index_snapshot_close(snap);
     return rc == LPS_OK ? LPS_OK : -LPS_ECORRUPT; /* opened, but damaged */
 }
@@ -498,7 +617,7 @@ static void search_all(int checked_clean)
 {
     lps_index *ix = (lps_index *)1;
     lps_error err;
-    int rc = lps_index_open(work_dir, &ix, &err);
+    int rc = lps_index_open(cur->work_dir, &ix, &err);
     if (rc != LPS_OK) {
         FUZZ_CHECK(ix == NULL, "index out-param not cleared");
         FUZZ_CHECK(0, "index_snapshot_open succeeded, lps_index_open returned %s: %s", lps_strerror(rc),
@@ -520,6 +639,7 @@ static void search_all(int checked_clean)
             FUZZ_CHECK(!checked_clean, "index_check passed, yet lps_search(%s) says: %s (%s, section %s)",
                        queries[q], err.message, err.path, err.section);
             FUZZ_CHECK(err.code == rc && err.message[0], "lps_search error without code or message");
+            report(queries[q], rc, &err);
             continue;
         }
         for (size_t i = 0; i < lps_results_count(res); i++) {
@@ -541,16 +661,16 @@ static void search_all(int checked_clean)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     apply_recipe(data, size);
-    for (size_t i = 0; i < file_count; i++)
+    for (size_t i = 0; i < cur->file_count; i++)
         if (dirty[i])
             write_work_file(i, work[i], work_len[i]);
     int rc = open_and_check();
     if (rc == LPS_OK || rc == -LPS_ECORRUPT)
         search_all(rc == LPS_OK);
     /* Back to the intact index for the next input. */
-    for (size_t i = 0; i < file_count; i++)
+    for (size_t i = 0; i < cur->file_count; i++)
         if (dirty[i]) {
-            write_work_file(i, files[i].base, files[i].base_len);
+            write_work_file(i, cur->files[i].base, cur->files[i].base_len);
             dirty[i] = 0;
         }
     return 0;

@@ -436,6 +436,16 @@ static int pick_merge(const manifest *m, unsigned factor, size_t *from, size_t *
     return 0;
 }
 
+/* For a failure after the manifest was replaced: the changes are durable,
+ * and the message says so, or a caller would take them for lost. */
+static void note_committed(lps_error *err)
+{
+    if (!err)
+        return;
+    size_t len = strlen(err->message);
+    snprintf(err->message + len, sizeof err->message - len, " (the changes were committed before this failure)");
+}
+
 /*
  * Writes the new state and publishes it.  Every file is durable before the
  * manifest names it; if anything fails the manifest on disk is the old one
@@ -500,6 +510,7 @@ static int commit(index_writer *w, int optimize, lps_error *err)
     if (rc == LPS_OK)
         rc = manifest_write(w->dir, &m, err);
     manifest_free(&m);
+    int committed = rc == LPS_OK;
     if (rc == LPS_OK) {
         for (size_t i = 0; w->pending_deletions && i < w->snap->segment_count; i++)
             lps_free(w->pending_deletions[i]);
@@ -546,6 +557,8 @@ static int commit(index_writer *w, int optimize, lps_error *err)
     }
     if (rc != LPS_OK) {
         w->broken = 1;
+        if (committed)
+            note_committed(err);
         return rc;
     }
     w->dirty = 0;
@@ -777,6 +790,9 @@ static int name_matches(const call_record *cr, const char *name)
 int index_writer_remove_call(index_writer *w, const char *name, size_t *removed, lps_error *err)
 {
     *removed = 0;
+    /* After a failed commit the snapshot may be gone (w->snap NULL). */
+    if (w->broken)
+        return lps_error_set(err, LPS_EIO, w->dir, -1, -1, "an earlier commit failed; reopen the index to continue");
     /* Calls still in the buffer are committed first, so a call can be
      * removed whatever the RAM budget made of it. */
     if (inverter_doc_count(w->inv) > 0) {

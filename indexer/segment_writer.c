@@ -253,7 +253,11 @@ int segment_writer_open(const char *dir, uint64_t id, uint32_t flags, segment_wr
     segment_file_name(id, name, sizeof name);
     int n1 = snprintf(w->final_path, sizeof w->final_path, "%s/%s", dir, name);
     int n2 = snprintf(w->tmp_path, sizeof w->tmp_path, "%s/%s.tmp", dir, name);
-    if (!w->dir || n1 < 0 || n2 < 0 || (size_t)n2 >= sizeof w->tmp_path) {
+    if (!w->dir) {
+        segment_writer_free(w);
+        return lps_error_set(err, LPS_ENOMEM, dir, -1, -1, "out of memory starting a segment");
+    }
+    if (n1 < 0 || n2 < 0 || (size_t)n2 >= sizeof w->tmp_path) {
         segment_writer_free(w);
         return lps_error_set(err, LPS_EARG, dir, -1, -1, "index directory path is too long");
     }
@@ -375,6 +379,10 @@ static void compress_text_block(segment_writer *w, const unsigned char *raw, siz
     append_u32(&w->text_index, w->text_block_first_doc);
     append_u32(&w->text_index, (uint32_t)len);
     append_u64(&w->text_index, w->spools[W_TEXT].length);
+    if (w->text_index.failed) {
+        fail(w, LPS_ENOMEM);
+        return;
+    }
     spool_write(&w->spools[W_TEXT], w->text_frame.data, n);
     w->text_block_count++;
     w->text_block_first_doc += docs;
@@ -659,6 +667,10 @@ int segment_writer_end_term(segment_writer *w)
     assert(w->in_term && w->df > 0);
     if (w->pend_count > 0)
         close_block(w);
+    if (w->blocks.failed || w->skips.failed) {
+        fail(w, LPS_ENOMEM);
+        return w->status;
+    }
     spool *postings = &w->spools[W_POSTINGS];
     uint64_t list_start = postings->length;
     if (w->df >= POSTING_BLOCK)

@@ -151,6 +151,14 @@ static int corrupt(const snapshot_segment *ss, unsigned section, lps_error *err,
     return segment_corrupt(ss->seg, section, err, "%s", what);
 }
 
+/* A stored text that cannot be read: out of memory, or damage. */
+static int text_failed(const snapshot_segment *ss, int rc, lps_error *err, const char *what)
+{
+    if (rc == LPS_ENOMEM)
+        return lps_error_set(err, LPS_ENOMEM, NULL, -1, -1, "out of memory reading stored text");
+    return corrupt(ss, SECTION_TEXT, err, what);
+}
+
 static text_reader *reader_for(assembler *as, const snapshot_segment *ss)
 {
     size_t i = (size_t)(ss - as->plan->snap->segments);
@@ -231,8 +239,9 @@ static int fill_context(assembler *as, const snapshot_segment *ss, uint32_t loca
         const char *text;
         size_t len;
         uint32_t line;
-        if (text_reader_get(tr, d, &text, &len, &line) != LPS_OK)
-            return corrupt(ss, SECTION_TEXT, as->err, "stored text does not decode");
+        int rc = text_reader_get(tr, d, &text, &len, &line);
+        if (rc != LPS_OK)
+            return text_failed(ss, rc, as->err, "stored text does not decode");
         lps_context_sentence *cs = &st->context[k];
         st->context_texts[k] = lps_strndup(text, len);
         hit->context_count = ++k;
@@ -286,14 +295,15 @@ static int assemble(assembler *as, const scored_doc *sd, size_t rank, lps_hit *h
 
     const char *text;
     size_t len;
-    if (text_reader_get(reader_for(as, ss), local, &text, &len, &hit->line) != LPS_OK)
-        return corrupt(ss, SECTION_TEXT, as->err, "the stored text of a hit does not decode");
+    int rc = text_reader_get(reader_for(as, ss), local, &text, &len, &hit->line);
+    if (rc != LPS_OK)
+        return text_failed(ss, rc, as->err, "the stored text of a hit does not decode");
     st->text = lps_strndup(text, len);
     if (!st->text)
         return lps_error_set(as->err, LPS_ENOMEM, NULL, -1, -1, "out of memory reading a hit");
     hit->text = st->text;
     hit->text_len = len;
-    int rc = highlight_text(as->plan, as->a, st->text, len, &st->spans, &hit->highlight_count);
+    rc = highlight_text(as->plan, as->a, st->text, len, &st->spans, &hit->highlight_count);
     if (rc != LPS_OK)
         return lps_error_set(as->err, rc, NULL, -1, -1, "cannot highlight a hit: %s", lps_strerror(rc));
     hit->highlights = st->spans;
@@ -429,8 +439,10 @@ int lps_count(lps_index *index, const char *query, uint64_t *count, lps_error *e
     if (rc != LPS_OK)
         return rc;
     rc = plan_count_matches(plan, plan->root, count);
-    if (rc != LPS_OK)
+    if (rc != LPS_OK) {
+        *count = 0; /* not a partial count */
         lps_error_set(err, rc, index->snap->dir, -1, -1, "counting failed: %s", lps_strerror(rc));
+    }
     query_plan_free(plan);
     analyzer_free(a);
     return rc;

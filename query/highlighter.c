@@ -30,12 +30,24 @@ static void add_span(span_list *l, uint32_t start, uint32_t end)
     l->n++;
 }
 
-/* Whether the token's term is one the slot accepts. */
+/* Whether the token's term is one the slot accepts: a binary search, as a
+ * prefix may expand to thousands of terms (in byte order, query_plan.h). */
 static int slot_accepts(const plan_slot *slot, const char *term, size_t len)
 {
-    for (size_t i = 0; i < slot->term_count; i++)
-        if (slot->terms[i].len == len && memcmp(slot->terms[i].term, term, len) == 0)
+    size_t lo = 0, hi = slot->term_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const plan_expansion *e = &slot->terms[mid];
+        int r = memcmp(e->term, term, e->len < len ? e->len : len);
+        if (r == 0)
+            r = e->len < len ? -1 : e->len > len;
+        if (r == 0)
             return 1;
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return 0;
 }
 

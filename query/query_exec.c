@@ -513,7 +513,8 @@ static double pos_score(qiter *base)
 static void pos_free(qiter *base)
 {
     pos_iter *it = (pos_iter *)base;
-    for (uint32_t m = 0; m < it->nmembers; m++) {
+    /* members is NULL when its allocation failed in build_positional. */
+    for (uint32_t m = 0; it->members && m < it->nmembers; m++) {
         for (uint32_t s = 0; s < it->members[m].nslots; s++)
             slot_close(&it->members[m].slots[s]);
         lps_free(it->members[m].slots);

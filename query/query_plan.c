@@ -29,6 +29,7 @@ typedef struct planner {
     query_plan *plan;
     lps_error *err;
     int status;
+    size_t expansions; /* of every prefix so far */
 } planner;
 
 static int fail(planner *p, int code, size_t offset, const char *fmt, const char *arg)
@@ -161,6 +162,13 @@ static int expand_prefix(planner *p, plan_slot *slot, const char *prefix, size_t
         snprintf(full, sizeof full,
                  "prefix '%%s' matches more than %d terms; make it longer", QUERY_MAX_EXPANSION);
         return fail(p, LPS_ELIMIT, offset, full, msg);
+    }
+    p->expansions += kept;
+    if (p->expansions > QUERY_MAX_EXPANSION_TOTAL) {
+        char full[200];
+        snprintf(full, sizeof full, "the query's prefixes match more than %d terms in all; make them longer%%s",
+                 QUERY_MAX_EXPANSION_TOTAL);
+        return fail(p, LPS_ELIMIT, offset, full, NULL);
     }
     return LPS_OK;
 }
@@ -616,6 +624,7 @@ static plan_node *plan_ast(planner *p, const query_node *q, int scoring)
         }
         plan_node *n = new_node(p, PLAN_NOT, q);
         if (!n || !(n->children = lps_calloc(2, sizeof *n->children))) {
+            fail(p, LPS_ENOMEM, q->offset, "out of memory%s", NULL);
             node_free(left);
             node_free(right);
             node_free(n);
@@ -670,7 +679,7 @@ int query_plan_build(const index_snapshot *snap, const metadata_cache *meta, ana
     plan->bm25.b = b;
     plan->bm25.doc_count = (double)snap->live_docs;
     plan->bm25.avg_length = snap->live_docs ? (double)snap->live_tokens / (double)snap->live_docs : 0.0;
-    planner p = {snap, meta, a, plan, err, LPS_OK};
+    planner p = {snap, meta, a, plan, err, LPS_OK, 0};
     plan->root = plan_ast(&p, ast, 1);
     if (p.status == LPS_OK && !plan->root)
         fail(&p, LPS_ESYNTAX, 0, "the query has no words to search for%s", NULL);

@@ -23,6 +23,10 @@
 
 /* Largest number of index terms one prefix may expand to. */
 #define QUERY_MAX_EXPANSION 4096
+/* Largest number of expansions of all the prefixes of one query: each holds
+ * a posting cursor (about 2 KB) while the query runs, so 256 prefixes of
+ * 4096 terms would need 2 GB. */
+#define QUERY_MAX_EXPANSION_TOTAL (8 * QUERY_MAX_EXPANSION)
 
 enum plan_kind {
     PLAN_TERM = 1, /* one slot; a prefix slot scores each expansion as a unit */
@@ -42,7 +46,7 @@ typedef struct plan_expansion {
 } plan_expansion;
 
 typedef struct plan_slot {
-    plan_expansion *terms; /* the term, or every expansion of a prefix; owned */
+    plan_expansion *terms; /* the term, or every expansion of a prefix in byte order; owned */
     size_t term_count;     /* 0: the word or prefix is in no document */
     int prefix;
     char *prefix_text;     /* the folded prefix, for highlighting; owned */
