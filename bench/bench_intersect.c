@@ -36,6 +36,7 @@
  * additions at start-up ("core").
  */
 #include "bitpack.h"
+#include "conjunction.h"
 #include "intersect.h"
 #include "segment.h"
 #include "segment_writer.h"
@@ -260,6 +261,27 @@ static size_t cursor_intersect(const segment *seg, const term_info *a, const ter
     return k;
 }
 
+/* The query engine's loop (query/conjunction.h): a window of the short
+ * list's block intersected with the long list's blocks, or probed into it
+ * when the long list is CONJUNCTION_SIMD_RATIO times longer or more. */
+static size_t conjunction_intersect(const segment *seg, const term_info *a, const term_info *b,
+                                    uint32_t *out)
+{
+    posting_cursor ca, cb;
+    size_t k = 0;
+    int ra = posting_cursor_open(&ca, seg, a), rb = posting_cursor_open(&cb, seg, b);
+    posting_cursor *cursors[2] = {&ca, &cb};
+    conjunction conj;
+    if (ra == 1 && rb == 1 && conjunction_init(&conj, cursors, 2) == LPS_OK) {
+        for (uint32_t d = conjunction_seek(&conj, 0); d != UINT32_MAX; d = conjunction_seek(&conj, d + 1))
+            out[k++] = d;
+        conjunction_free(&conj);
+    }
+    posting_cursor_close(&ca);
+    posting_cursor_close(&cb);
+    return k;
+}
+
 /* Every block of a list into an array, by jumping the cursor block to block. */
 static size_t cursor_decode_all(const segment *seg, const term_info *info, uint32_t *out)
 {
@@ -279,7 +301,7 @@ static size_t cursor_decode_all(const segment *seg, const term_info *info, uint3
 /* ---- Intersection benchmark ----------------------------------------------- */
 
 /* The variants on decoded arrays, then those on compressed postings. */
-enum { V_DISPATCH = INTERSECT_VARIANT_COUNT, V_CURSOR, V_DECODE_SIMD, V_COUNT };
+enum { V_DISPATCH = INTERSECT_VARIANT_COUNT, V_CURSOR, V_DECODE_SIMD, V_CONJUNCTION, V_COUNT };
 
 static const char *variant_label(int v)
 {
@@ -288,6 +310,8 @@ static const char *variant_label(int v)
         return "cursor";
     case V_DECODE_SIMD:
         return "decode+simd";
+    case V_CONJUNCTION:
+        return "conjunction";
     case V_DISPATCH:
         return "intersect_u32";
     default:
@@ -308,6 +332,8 @@ static size_t run_variant(int v, const intersect_case *c)
     switch (v) {
     case V_CURSOR:
         return cursor_intersect(c->seg, &c->ta, &c->tb, c->out);
+    case V_CONJUNCTION:
+        return conjunction_intersect(c->seg, &c->ta, &c->tb, c->out);
     case V_DECODE_SIMD: {
         size_t na = cursor_decode_all(c->seg, &c->ta, c->scratch_a);
         size_t nb = cursor_decode_all(c->seg, &c->tb, c->scratch_b);
@@ -345,7 +371,7 @@ static void case_calibrate(case_samples *cs, const char *density)
     intersect_case *c = &cs->c;
     for (int v = 0; v < V_COUNT; v++)
         cs->avail[v] = v >= INTERSECT_VARIANT_COUNT || intersect_variant_fn((intersect_variant)v);
-    cs->avail[V_CURSOR] = cs->avail[V_DECODE_SIMD] = c->seg != NULL;
+    cs->avail[V_CURSOR] = cs->avail[V_DECODE_SIMD] = cs->avail[V_CONJUNCTION] = c->seg != NULL;
     cs->expected = intersect_u32_merge(c->a, c->na, c->b, c->nb, c->out);
     for (int v = 0; v < V_COUNT; v++) {
         if (!cs->avail[v])

@@ -773,17 +773,46 @@ int posting_cursor_next(posting_cursor *c)
     return rc;
 }
 
+/*
+ * The first block after c->block whose last document is >= target, or
+ * c->block_count.  Skip entries are searched by galloping (1, 2, 4, ...
+ * blocks ahead, then binary search in the last gap): a rare list driving a
+ * dense one jumps over thousands of blocks in a few probes, while a target
+ * in the next block costs one probe.
+ */
+static uint32_t skip_search(const posting_cursor *c, uint32_t target)
+{
+    uint32_t lo = c->block + 1, step = 1, hi;
+    for (;;) {
+        hi = lo + step - 1;
+        if (hi >= c->block_count) {
+            hi = c->block_count;
+            break;
+        }
+        if (load_le32(c->skips + (size_t)hi * SKIP_ENTRY_SIZE) >= target)
+            break;
+        lo = hi + 1;
+        step *= 2;
+    }
+    /* Every block before lo ends below target; block hi (if any) does not. */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (load_le32(c->skips + (size_t)mid * SKIP_ENTRY_SIZE) < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 int posting_cursor_advance(posting_cursor *c, uint32_t target)
 {
     if (c->doc == UINT32_MAX)
         return 0;
     if (c->doc >= target)
         return 1;
-    if (c->skips && c->docs[c->block_len - 1] < target) {
-        /* Skip whole blocks by their last document. */
-        uint32_t b = c->block + 1;
-        while (b < c->block_count && load_le32(c->skips + (size_t)b * SKIP_ENTRY_SIZE) < target)
-            b++;
+    if (c->docs[c->block_len - 1] < target) {
+        uint32_t b = c->skips ? skip_search(c, target) : c->block_count;
         if (b >= c->block_count) {
             c->doc = UINT32_MAX;
             c->block = c->block_count;
@@ -794,12 +823,15 @@ int posting_cursor_advance(posting_cursor *c, uint32_t target)
             c->doc = UINT32_MAX;
             return rc;
         }
+        if (c->doc >= target)
+            return 1;
     }
-    while (c->doc < target) {
-        int rc = posting_cursor_next(c);
-        if (rc <= 0)
-            return rc;
-    }
+    /* The block's last document is >= target, so the scan stops inside it. */
+    uint32_t i = c->in_block;
+    while (c->docs[i] < target)
+        i++;
+    c->in_block = i;
+    c->doc = c->docs[i];
     return 1;
 }
 

@@ -13,6 +13,8 @@
  */
 typedef struct segment_meta {
     uint32_t *turn_speaker; /* per turn: its speaker */
+    uint32_t *speaker_turn_start; /* per speaker: its first entry in speaker_turns; one more at the end */
+    uint32_t *speaker_turns;      /* turns grouped by speaker, ascending within each */
     uint32_t *turn_docs;    /* per turn: first document, document count */
     metadata_call_info *calls; /* per call, decoded once */
     uint32_t *speaker_ids; /* META_SPEAKER_FIELDS per speaker; UINT32_MAX = empty */
@@ -120,6 +122,30 @@ static int fold_field(analyzer *a, interner *in, buffer *scratch, const char *te
     return intern(in, (const char *)scratch->data, scratch->len, id);
 }
 
+/*
+ * Turns grouped by speaker (a counting sort), so a speaker filter visits
+ * the turns of the speakers it matches instead of every turn of the index.
+ */
+static int group_turns_by_speaker(const segment *seg, segment_meta *m)
+{
+    m->speaker_turn_start = lps_calloc((size_t)seg->speaker_count + 1, sizeof(uint32_t));
+    m->speaker_turns = lps_malloc(((size_t)seg->turn_count + 1) * sizeof(uint32_t));
+    if (!m->speaker_turn_start || !m->speaker_turns)
+        return LPS_ENOMEM;
+    uint32_t *start = m->speaker_turn_start;
+    for (uint32_t t = 0; t < seg->turn_count; t++)
+        start[m->turn_speaker[t] + 1]++;
+    for (uint32_t sp = 0; sp < seg->speaker_count; sp++)
+        start[sp + 1] += start[sp];
+    for (uint32_t t = 0; t < seg->turn_count; t++)
+        m->speaker_turns[start[m->turn_speaker[t]]++] = t;
+    /* The fill advanced each start to the next speaker's: shift back. */
+    for (uint32_t sp = seg->speaker_count; sp > 0; sp--)
+        start[sp] = start[sp - 1];
+    start[0] = 0;
+    return LPS_OK;
+}
+
 int metadata_cache_build(const index_snapshot *snap, analyzer *a, metadata_cache **out)
 {
     *out = NULL;
@@ -154,10 +180,16 @@ int metadata_cache_build(const index_snapshot *snap, analyzer *a, metadata_cache
                 rc = LPS_ECORRUPT;
                 break;
             }
+            if (tr.speaker >= seg->speaker_count) {
+                rc = LPS_ECORRUPT;
+                break;
+            }
             m->turn_speaker[t] = tr.speaker;
             m->turn_docs[2 * t] = tr.first_doc;
             m->turn_docs[2 * t + 1] = tr.doc_count;
         }
+        if (rc == LPS_OK)
+            rc = group_turns_by_speaker(seg, m);
         interner in;
         memset(&in, 0, sizeof in);
         for (uint32_t i = 0; i < seg->speaker_count && rc == LPS_OK; i++) {
@@ -207,6 +239,8 @@ void metadata_cache_free(metadata_cache *c)
     for (size_t s = 0; s < c->count; s++) {
         lps_free(c->segs[s].calls);
         lps_free(c->segs[s].turn_speaker);
+        lps_free(c->segs[s].speaker_turn_start);
+        lps_free(c->segs[s].speaker_turns);
         lps_free(c->segs[s].turn_docs);
         lps_free(c->segs[s].speaker_ids);
         lps_free(c->segs[s].call_ids);
@@ -255,4 +289,11 @@ const metadata_call_info *metadata_calls(const metadata_cache *c, size_t seg_ind
 const uint32_t *metadata_speaker_ids(const metadata_cache *c, size_t seg_index)
 {
     return c->segs[seg_index].speaker_ids;
+}
+
+const uint32_t *metadata_speaker_turns(const metadata_cache *c, size_t seg_index, uint32_t speaker, uint32_t *count)
+{
+    const segment_meta *m = &c->segs[seg_index];
+    *count = m->speaker_turn_start[speaker + 1] - m->speaker_turn_start[speaker];
+    return m->speaker_turns + m->speaker_turn_start[speaker];
 }

@@ -4,6 +4,7 @@
 #include "query_exec.h"
 
 #include "alloc.h"
+#include "conjunction.h"
 #include "error_internal.h"
 
 #include <assert.h>
@@ -266,6 +267,22 @@ static int slot_open(exec_ctx *ctx, slot_cursor *s, const plan_slot *slot)
     return LPS_OK;
 }
 
+/* A slot of one cursor that a conjunction moved: its state follows the
+ * cursor (no heap: the one cursor is on the slot's document or at the end). */
+static int slot_is_single(const slot_cursor *s)
+{
+    return s->n == 1;
+}
+
+static void slot_follow_cursor(slot_cursor *s)
+{
+    assert(s->n == 1);
+    s->doc = s->pc[0].doc;
+    s->heap_n = 0;
+    s->cur[0] = 0;
+    s->cur_n = s->doc != QITER_END;
+}
+
 /* ---- Term ---------------------------------------------------------------- */
 
 typedef struct term_iter {
@@ -343,6 +360,10 @@ typedef struct pos_iter {
     slot_cursor **all;     /* every slot of every member, rarest first */
     uint32_t nall;
     uint32_t *idx;         /* scratch for the window sweep */
+    /* When every slot is one term, candidates come from a conjunction of
+     * their cursors (conj.window non-NULL), else from leapfrogging slots. */
+    conjunction conj;
+    posting_cursor **conj_cursors;
 } pos_iter;
 
 static int push_start(exec_ctx *ctx, pos_member *m, uint32_t start)
@@ -439,10 +460,40 @@ static int pos_matches(pos_iter *it)
     return it->near ? near_window(it) : 1;
 }
 
+/* The next document >= target where all slots agree and the positions
+ * match: candidates from the conjunction of the slots' cursors. */
+static void pos_seek_conjunction(pos_iter *it, uint32_t target)
+{
+    exec_ctx *ctx = it->base.ctx;
+    for (uint32_t candidate = target;; candidate++) {
+        candidate = conjunction_seek(&it->conj, candidate);
+        for (uint32_t i = 0; i < it->nall; i++)
+            slot_follow_cursor(it->all[i]);
+        if (it->conj.status)
+            set_error(ctx, it->conj.status);
+        if (candidate == QITER_END || ctx->status) {
+            it->base.doc = QITER_END;
+            return;
+        }
+        if (pos_matches(it)) {
+            it->base.doc = candidate;
+            return;
+        }
+        if (ctx->status || candidate == QITER_END - 1) {
+            it->base.doc = QITER_END;
+            return;
+        }
+    }
+}
+
 /* Leapfrog the slots to the next document >= target where all agree and the
  * positions match. */
 static void pos_seek(pos_iter *it, uint32_t target)
 {
+    if (it->conj.window) {
+        pos_seek_conjunction(it, target);
+        return;
+    }
     exec_ctx *ctx = it->base.ctx;
     uint32_t candidate = target;
     for (;;) {
@@ -523,6 +574,8 @@ static void pos_free(qiter *base)
     lps_free(it->members);
     lps_free(it->all);
     lps_free(it->idx);
+    conjunction_free(&it->conj);
+    lps_free(it->conj_cursors);
     lps_free(it);
 }
 
@@ -598,6 +651,22 @@ static qiter *build_positional(exec_ctx *ctx, const plan_node *node)
     }
     qsort(it->all, it->nall, sizeof *it->all, compare_slot_cost);
     it->base.cost = it->nall ? it->all[0]->cost : 0;
+    int single = it->nall > 0;
+    for (uint32_t i = 0; i < it->nall; i++)
+        single &= slot_is_single(it->all[i]);
+    if (single) {
+        it->conj_cursors = lps_calloc(it->nall, sizeof *it->conj_cursors);
+        rc = it->conj_cursors ? LPS_OK : LPS_ENOMEM;
+        for (uint32_t i = 0; i < it->nall && rc == LPS_OK; i++)
+            it->conj_cursors[i] = &it->all[i]->pc[0];
+        if (rc == LPS_OK)
+            rc = conjunction_init(&it->conj, it->conj_cursors, it->nall);
+        if (rc != LPS_OK) {
+            set_error(ctx, rc);
+            pos_free(&it->base);
+            return NULL;
+        }
+    }
     for (uint32_t m = 0; m < it->nmembers; m++)
         it->base.upper += member_upper(ctx, &it->members[m]);
     pos_seek(it, 0);
@@ -700,10 +769,53 @@ typedef struct group_iter {
     qiter **children;      /* plan order: scores are summed in this order */
     qiter **by_cost;       /* AND: rarest first */
     size_t n;
+    /* AND with two or more one-term children: they are joined by a
+     * conjunction of their cursors (conj.window non-NULL), and the other
+     * children, rest[], are checked on its documents. */
+    conjunction conj;
+    posting_cursor **conj_cursors;
+    term_iter **conj_terms;
+    uint32_t nconj;
+    qiter **rest;
+    size_t nrest;
 } group_iter;
+
+static void and_seek_conjunction(group_iter *g, uint32_t target)
+{
+    exec_ctx *ctx = g->base.ctx;
+    uint32_t candidate = target;
+    for (;;) {
+        candidate = conjunction_seek(&g->conj, candidate);
+        for (uint32_t i = 0; i < g->nconj; i++) {
+            slot_follow_cursor(&g->conj_terms[i]->slot);
+            g->conj_terms[i]->base.doc = g->conj_terms[i]->slot.doc;
+        }
+        if (g->conj.status)
+            set_error(ctx, g->conj.status);
+        if (candidate == QITER_END || ctx->status) {
+            candidate = QITER_END;
+            break;
+        }
+        size_t i = 0;
+        for (; i < g->nrest; i++) {
+            qiter_advance(g->rest[i], candidate);
+            if (g->rest[i]->doc != candidate) {
+                candidate = g->rest[i]->doc;
+                break;
+            }
+        }
+        if (i == g->nrest || candidate == QITER_END)
+            break;
+    }
+    g->base.doc = candidate;
+}
 
 static void and_seek(group_iter *g, uint32_t target)
 {
+    if (g->conj.window) {
+        and_seek_conjunction(g, target);
+        return;
+    }
     uint32_t candidate = target;
     for (;;) {
         qiter *lead = g->by_cost[0];
@@ -811,6 +923,10 @@ static double not_score(qiter *base)
 static void group_free(qiter *base)
 {
     group_iter *g = (group_iter *)base;
+    conjunction_free(&g->conj);
+    lps_free(g->conj_cursors);
+    lps_free(g->conj_terms);
+    lps_free(g->rest);
     for (size_t i = 0; i < g->n; i++)
         qiter_free(g->children[i]);
     lps_free(g->children);
@@ -821,6 +937,36 @@ static void group_free(qiter *base)
 static const qiter_ops and_ops = {and_next, and_advance, sum_scores, group_free};
 static const qiter_ops or_ops = {or_next, or_advance, sum_scores, group_free};
 static const qiter_ops not_ops = {not_next, not_advance, not_score, group_free};
+
+static int is_single_term(const qiter *it)
+{
+    return it->ops == &term_ops && slot_is_single(&((const term_iter *)it)->slot);
+}
+
+/* Sets up the conjunction when two or more children are one-term iterators. */
+static int and_use_conjunction(group_iter *g)
+{
+    size_t singles = 0;
+    for (size_t i = 0; i < g->n; i++)
+        singles += is_single_term(g->by_cost[i]);
+    if (singles < 2)
+        return LPS_OK;
+    g->conj_cursors = lps_calloc(singles, sizeof *g->conj_cursors);
+    g->conj_terms = lps_calloc(singles, sizeof *g->conj_terms);
+    g->rest = lps_calloc(g->n - singles + 1, sizeof *g->rest);
+    if (!g->conj_cursors || !g->conj_terms || !g->rest)
+        return LPS_ENOMEM;
+    for (size_t i = 0; i < g->n; i++) {
+        if (is_single_term(g->by_cost[i])) {
+            term_iter *t = (term_iter *)g->by_cost[i];
+            g->conj_terms[g->nconj] = t;
+            g->conj_cursors[g->nconj++] = &t->slot.pc[0];
+        } else {
+            g->rest[g->nrest++] = g->by_cost[i];
+        }
+    }
+    return conjunction_init(&g->conj, g->conj_cursors, g->nconj);
+}
 
 static int compare_iter_cost(const void *a, const void *b)
 {
@@ -859,6 +1005,11 @@ static qiter *build_group(exec_ctx *ctx, const plan_node *node)
         g->base.cost = g->by_cost[0]->cost;
         for (size_t i = 0; i < g->n; i++)
             g->base.upper += g->children[i]->upper;
+        if (and_use_conjunction(g) != LPS_OK) {
+            set_error(ctx, LPS_ENOMEM);
+            group_free(&g->base);
+            return NULL;
+        }
         and_seek(g, 0);
     } else if (node->kind == PLAN_OR) {
         g->base.ops = &or_ops;

@@ -369,6 +369,44 @@ static int add_range(uint32_t **ranges, size_t *count, size_t *cap, uint32_t sta
     return LPS_OK;
 }
 
+/*
+ * The documents of segment s whose speaker matches a speaker:, role: or
+ * firm: filter: the matching speakers' turns are marked in a bitmap (each
+ * speaker's turns are listed in the metadata cache), which is then read in
+ * turn order, so the ranges come out ascending and adjacent turns merge.
+ */
+static int speaker_ranges(planner *p, plan_filter *f, size_t s, size_t *cap, unsigned char *memo)
+{
+    const segment *seg = p->snap->segments[s].seg;
+    const uint32_t *ids = metadata_speaker_ids(p->meta, s);
+    const uint32_t *docs = metadata_turn_docs(p->meta, s);
+    int which = f->field == QUERY_FIELD_SPEAKER ? META_SPEAKER_NAME
+                : f->field == QUERY_FIELD_ROLE  ? META_SPEAKER_ROLE
+                                                : META_SPEAKER_FIRM;
+    uint64_t *turns = lps_calloc(((size_t)seg->turn_count + 63) / 64 + 1, sizeof *turns);
+    if (!turns)
+        return LPS_ENOMEM;
+    for (uint32_t sp = 0; sp < seg->speaker_count; sp++) {
+        const uint32_t *sid = ids + (size_t)sp * META_SPEAKER_FIELDS;
+        if (!words_match(p, f, s, sid[which], memo) &&
+            !(f->field == QUERY_FIELD_SPEAKER && words_match(p, f, s, sid[META_SPEAKER_LABEL], memo)))
+            continue;
+        uint32_t n;
+        const uint32_t *list = metadata_speaker_turns(p->meta, s, sp, &n);
+        for (uint32_t i = 0; i < n; i++)
+            turns[list[i] / 64] |= UINT64_C(1) << (list[i] % 64);
+    }
+    int rc = LPS_OK;
+    for (size_t w = 0; w < ((size_t)seg->turn_count + 63) / 64 && rc == LPS_OK; w++) {
+        for (uint64_t bits = turns[w]; bits && rc == LPS_OK; bits &= bits - 1) {
+            size_t t = w * 64 + (size_t)__builtin_ctzll(bits);
+            rc = add_range(&f->ranges[s], &f->range_counts[s], cap, docs[2 * t], docs[2 * t] + docs[2 * t + 1]);
+        }
+    }
+    lps_free(turns);
+    return rc;
+}
+
 /* Matches the filter against every segment's metadata once. */
 static int resolve_filter(planner *p, plan_filter *f, size_t offset)
 {
@@ -387,41 +425,21 @@ static int resolve_filter(planner *p, plan_filter *f, size_t offset)
             return fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
         int rc = LPS_OK;
         const metadata_call_info *calls = metadata_calls(p->meta, s);
-        const uint32_t *speakers = metadata_turn_speakers(p->meta, s);
-        const uint32_t *docs = metadata_turn_docs(p->meta, s);
-        const uint32_t *ids = metadata_speaker_ids(p->meta, s);
-        int which = f->field == QUERY_FIELD_SPEAKER ? META_SPEAKER_NAME
-                    : f->field == QUERY_FIELD_ROLE  ? META_SPEAKER_ROLE
-                                                    : META_SPEAKER_FIRM;
+        if (f->field == QUERY_FIELD_SPEAKER || f->field == QUERY_FIELD_ROLE || f->field == QUERY_FIELD_FIRM)
+            if (speaker_ranges(p, f, s, &cap, memo) != LPS_OK)
+                rc = fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
         for (uint32_t c = 0; c < seg->call_count && rc == LPS_OK; c++) {
             const metadata_call_info *ci = &calls[c];
             int match = 0;
-            if (f->field == QUERY_FIELD_YEAR) {
+            if (f->field == QUERY_FIELD_YEAR)
                 match = ci->year >= f->year_lo && ci->year <= f->year_hi;
-            } else if (f->field == QUERY_FIELD_QUARTER) {
+            else if (f->field == QUERY_FIELD_QUARTER)
                 match = ci->quarter == f->quarter;
-            } else if (f->field == QUERY_FIELD_COMPANY) {
+            else if (f->field == QUERY_FIELD_COMPANY)
                 match = words_match(p, f, s, metadata_call(p->meta, s, c, META_CALL_COMPANY), memo) ||
                         words_match(p, f, s, metadata_call(p->meta, s, c, META_CALL_TICKER), memo);
-            } else {
-                /* Speaker fields select turns. */
-                for (uint32_t t = ci->first_turn; t < ci->first_turn + ci->turn_count; t++) {
-                    uint32_t sp = speakers[t];
-                    if (sp >= seg->speaker_count) {
-                        rc = fail(p, LPS_ECORRUPT, offset, "a turn of the index does not decode%s", NULL);
-                        break;
-                    }
-                    const uint32_t *sid = ids + (size_t)sp * META_SPEAKER_FIELDS;
-                    int m = words_match(p, f, s, sid[which], memo) ||
-                            (f->field == QUERY_FIELD_SPEAKER && words_match(p, f, s, sid[META_SPEAKER_LABEL], memo));
-                    if (m && add_range(&f->ranges[s], &f->range_counts[s], &cap, docs[2 * t],
-                                       docs[2 * t] + docs[2 * t + 1]) != LPS_OK) {
-                        rc = fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);
-                        break;
-                    }
-                }
-                continue;
-            }
+            else
+                break;
             if (match && add_range(&f->ranges[s], &f->range_counts[s], &cap, ci->first_doc,
                                    ci->first_doc + ci->doc_count) != LPS_OK)
                 rc = fail(p, LPS_ENOMEM, offset, "out of memory%s", NULL);

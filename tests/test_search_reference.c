@@ -1968,6 +1968,35 @@ static void test_states(void **state)
     finish("index states");
 }
 
+/*
+ * Long posting lists: about 10,000 sentences, so frequent words span dozens
+ * of 128-document blocks while rare ones fill one.  AND and phrases of such
+ * words take both paths of the conjunction (block intersection of lists of
+ * similar length, probing of much longer ones) across block boundaries.
+ */
+static void test_long_lists(void **state)
+{
+    (void)state;
+    uint32_t seed = env_number("LPS_SEARCH_REF_SEED", 0x10c5);
+    uint32_t nq = env_number("LPS_SEARCH_REF_QUERIES", 196);
+    stats st = {0};
+    failures = failures_printed = 0;
+    corpus c;
+    corpus_build(&c, seed, 300, 0);
+    assert_true(c.ndocs > 8000);
+    query_case *qs = make_queries(&c, seed, nq);
+    snprintf(scenario, sizeof scenario, "seed %u, %zu sentences", seed, c.ndocs);
+    const char *dir = test_scratch_dir("search-ref-long");
+    lps_writer *w = open_writer(dir, 1, 0);
+    add_calls(w, &c, 0, c.ncalls, 0);
+    lps_writer_close(w);
+    run_state(dir, &c, NULL, IDS_DENSE, qs, nq, 0, 0, &st, seed);
+    free_queries(qs, nq);
+    corpus_free(&c);
+    print_stats(&st);
+    finish("long posting lists");
+}
+
 /* A stemmed index: words are stemmed, prefixes and metadata are not. */
 static void test_stemmed(void **state)
 {
@@ -2065,6 +2094,7 @@ int main(void)
         cmocka_unit_test(test_near_member_order),
         cmocka_unit_test(test_states),
         cmocka_unit_test(test_stemmed),
+        cmocka_unit_test(test_long_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
