@@ -9,6 +9,7 @@ packages=(
   libstemmer-dev                 # Snowball English stemming
   libcmocka-dev                  # unit tests
   libsqlite3-dev                 # tests: cross-check against SQLite FTS5
+  libxapian-dev                  # bench/: Xapian, the second peer of the query benchmark
   clang libclang-rt-14-dev       # fuzz/: libFuzzer, ASan and UBSan runtimes for clang
   valgrind                       # the CLI smoke test under memcheck
   time                           # bench/*.sh: GNU time for peak memory
