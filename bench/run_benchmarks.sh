@@ -17,6 +17,14 @@
 #    SVG plots under bench/results/ (gnuplot, if installed).
 # Without Xapian everything else runs as before, with no Xapian columns.
 # Scratch data goes to ${TMPDIR:-/tmp}/lpsearch-bench-<SENTENCES>.
+#
+# For the larger runs, where FTS5 and Xapian take hours at every depth and
+# thread count, the environment narrows the protocol:
+#   LPS_BENCH_THREADS=1     thread counts (default 1,2)
+#   LPS_BENCH_K=10          one top-k depth plus count (default 10 and 100)
+#   LPS_BENCH_XAPIAN=0      leave Xapian out even if it was built
+# e.g. the 10M comparison of docs/BENCHMARKS.md:
+#   LPS_BENCH_THREADS=1 LPS_BENCH_K=10 LPS_BENCH_XAPIAN=0 bench/run_benchmarks.sh 10000000 1 20
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 sentences=${1:-1000000}
@@ -31,7 +39,9 @@ cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DLPS_BUILD_BENCH=ON -DL
 cmake --build "$build" -j"$(nproc)" >/dev/null
 lpsearch=$build/lpsearch
 xapian=$build/bench/lps-bench-xapian
-[ -x "$xapian" ] || xapian=""
+[ -x "$xapian" ] && [ "${LPS_BENCH_XAPIAN:-1}" != 0 ] || xapian=""
+# The same protocol options for every engine.
+protocol="--passes $passes --threads ${LPS_BENCH_THREADS:-1,2}${LPS_BENCH_K:+ -k $LPS_BENCH_K}"
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores," \
      "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
@@ -56,10 +66,13 @@ if [ -n "$xapian" ]; then
     "$xapian" --index "$work/index" --db "$work/xapian.db" --build | tee "$work/xapian.build"
 fi
 
-"$lpsearch" bench -i "$work/index" --passes "$passes" --json "$work/queries.tsv" > "$work/lpsearch.jsonl"
-"$build/bench/lps-bench-fts5" --db "$work/fts5.db" --passes "$passes" --json "$work/queries.tsv" > "$work/fts5.jsonl"
+# shellcheck disable=SC2086 # $protocol is a list of options
+"$lpsearch" bench -i "$work/index" $protocol --json "$work/queries.tsv" > "$work/lpsearch.jsonl"
+# shellcheck disable=SC2086
+"$build/bench/lps-bench-fts5" --db "$work/fts5.db" $protocol --json "$work/queries.tsv" > "$work/fts5.jsonl"
 if [ -n "$xapian" ]; then
-    "$xapian" --db "$work/xapian.db" --passes "$passes" --json "$work/queries.tsv" > "$work/xapian.jsonl"
+    # shellcheck disable=SC2086
+    "$xapian" --db "$work/xapian.db" $protocol --json "$work/queries.tsv" > "$work/xapian.jsonl"
 fi
 has_xapian=0
 xapian_jsonl=""
@@ -103,7 +116,7 @@ if command -v gnuplot >/dev/null 2>&1; then
     for mode in top10 count; do
         awk -F, -v m=$mode 'NR > 1 && $2 == m && $3 == 1 { if ($1 == "lpsearch") l[$4] = $6; else if ($1 == "fts5") f[$4] = $6; else x[$4] = $6; k[$4] = 1 }
             END { for (q in k) print q, l[q], f[q], ((q in x) ? x[q] : 0) }' "$csv" | sort > "$work/plot-$mode.dat"
-        gnuplot -e "set terminal svg size 900,420; set output '$results/latency-$sentences-$mode.svg';
+        gnuplot -e "set terminal svg size 900,420 noenhanced; set output '$results/latency-$sentences-$mode.svg';
             set title 'Median latency per query kind, $mode, 1 thread, $sentences sentences';
             set style data histogram; set style histogram clustered; set style fill solid 0.8;
             set logscale y; set ylabel 'ms (log scale)'; set xtics rotate by -30;
