@@ -856,13 +856,14 @@ static int decode_positions(posting_cursor *c)
             return -LPS_ECORRUPT;
         p += off;
     }
+    /* 128 frequencies below 2^32 cannot overflow 64 bits: check once. */
     uint64_t total = 0;
     for (uint32_t i = 0; i < c->block_len; i++) {
         c->pos_start[i] = (uint32_t)total;
         total += c->freqs[i];
-        if (total > UINT32_MAX / 2)
-            return -LPS_ECORRUPT;
     }
+    if (total > UINT32_MAX / 2)
+        return -LPS_ECORRUPT;
     c->pos_start[c->block_len] = (uint32_t)total;
     if (total > c->positions_cap) {
         size_t cap = c->positions_cap ? c->positions_cap : 256;
@@ -885,17 +886,7 @@ static int decode_positions(posting_cursor *c)
         p += bitpack_bytes(n, w);
         done += n;
     }
-    /* Undo the deltas document by document. */
-    for (uint32_t i = 0; i < c->block_len; i++) {
-        uint32_t *q = c->positions + c->pos_start[i];
-        uint64_t prev = q[0];
-        for (uint32_t j = 1; j < c->freqs[i]; j++) {
-            prev = prev + 1 + q[j];
-            if (prev > UINT32_MAX)
-                return -LPS_ECORRUPT;
-            q[j] = (uint32_t)prev;
-        }
-    }
+    memset(c->positions_absolute, 0, sizeof c->positions_absolute);
     c->positions_ready = 1;
     return 1;
 }
@@ -909,8 +900,22 @@ int posting_cursor_positions(posting_cursor *c, const uint32_t **positions)
         if (rc < 0)
             return rc;
     }
-    *positions = c->positions + c->pos_start[c->in_block];
-    return (int)c->freqs[c->in_block];
+    uint32_t i = c->in_block;
+    uint32_t *q = c->positions + c->pos_start[i];
+    uint64_t bit = UINT64_C(1) << (i % 64);
+    if (!(c->positions_absolute[i / 64] & bit)) {
+        /* Stored as the first position, then gaps minus one. */
+        uint64_t prev = q[0];
+        for (uint32_t j = 1; j < c->freqs[i]; j++) {
+            prev = prev + 1 + q[j];
+            if (prev > UINT32_MAX)
+                return -LPS_ECORRUPT;
+            q[j] = (uint32_t)prev;
+        }
+        c->positions_absolute[i / 64] |= bit;
+    }
+    *positions = q;
+    return (int)c->freqs[i];
 }
 
 void posting_cursor_close(posting_cursor *c)

@@ -143,8 +143,12 @@ typedef struct posting_cursor {
     uint32_t doc;           /* current document, UINT32_MAX at the end */
     uint32_t docs[POSTING_BLOCK];
     uint32_t freqs[POSTING_BLOCK];
-    /* Positions of the current block, decoded lazily. */
+    /* Positions of the current block, decoded lazily: the block's bit-packed
+     * runs at once (cheap, SIMD), the per-document deltas only for the
+     * documents whose positions are asked for (a branchy loop that a phrase
+     * on frequent words would otherwise run for every document). */
     int positions_ready;
+    uint64_t positions_absolute[POSTING_BLOCK / 64]; /* per doc: deltas undone */
     uint32_t *positions;   /* all positions of the block, per doc in order */
     size_t positions_cap;
     uint32_t pos_start[POSTING_BLOCK + 1]; /* offsets into positions per doc */
