@@ -1,10 +1,10 @@
 /*
  * End-to-end tests of `lpsearch [search]` and of the commands around an
  * index (stats, check, export -i, remove, index, optimize), run on the
- * bundled transcripts.  The built binary (LPS_CLI_PATH) is started with
- * posix_spawn, argv passed as is (no shell), stdin from /dev/null and
+ * bundled transcripts.  The built binary (LPS_CLI_PATH) is started by
+ * tests/test_process.h: argv passed as is (no shell), stdin from /dev/null,
  * stdout and stderr read through pipes, or stdout through a pseudo-terminal
- * for the colour rules.  JSON output is checked with a strict parser.
+ * for the colour rules, and killed if it outlives its deadline.  JSON output is checked with a strict parser.
  *
  * Every index lives in a scratch directory under the test binary directory;
  * LPSEARCH_INDEX, LPSEARCH_CORPUS and NO_COLOR are unset for the whole run so
@@ -14,20 +14,17 @@
 
 #include "test.h"
 #include "test_json.h"
+#include "test_process.h"
 
 #include "lpsearch.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <spawn.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 static void test_json_parser_reads_numbers(void **state)
 {
@@ -56,54 +53,6 @@ typedef struct run_result {
     size_t err_len;
 } run_result;
 
-typedef struct sink {
-    int fd; /* -1 once at end of file */
-    char *data;
-    size_t len, cap;
-} sink;
-
-/* Reads what is available on s->fd; marks the end at EOF, or at EIO (a
- * pseudo-terminal whose other side every process has closed). */
-static void sink_read(sink *s)
-{
-    if (s->cap - s->len < 4097) {
-        s->cap = s->cap ? 2 * s->cap : 8192;
-        s->data = realloc(s->data, s->cap);
-        assert_non_null(s->data);
-    }
-    ssize_t got = read(s->fd, s->data + s->len, s->cap - s->len - 1);
-    if (got > 0) {
-        s->len += (size_t)got;
-        return;
-    }
-    if (got < 0 && errno == EINTR)
-        return;
-    if (got < 0 && errno != EIO)
-        fail_msg("reading the output of lpsearch: %s", strerror(errno));
-    close(s->fd);
-    s->fd = -1;
-}
-
-static char *sink_take(sink *s, size_t *len)
-{
-    if (!s->data) {
-        s->data = malloc(1);
-        assert_non_null(s->data);
-    }
-    s->data[s->len] = '\0';
-    *len = s->len;
-    return s->data;
-}
-
-static void make_pipe(int fds[2])
-{
-    if (pipe(fds) != 0)
-        fail_msg("pipe: %s", strerror(errno));
-    /* The child gets its ends by dup2; no other copy may stay open in it. */
-    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-}
-
 /*
  * Runs lpsearch with args (NULL-terminated, without the program name) and
  * returns its exit status and output.  stdout is a pipe, or the slave side
@@ -120,55 +69,12 @@ static run_result run_argv(const char *const *args, int tty_master, int tty_slav
         argv[argc++] = args[i];
     }
     argv[argc] = NULL;
-
-    int out_pipe[2] = {-1, -1}, err_pipe[2];
-    if (tty_master < 0)
-        make_pipe(out_pipe);
-    make_pipe(err_pipe);
-    posix_spawn_file_actions_t actions;
-    assert_int_equal(posix_spawn_file_actions_init(&actions), 0);
-    assert_int_equal(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0), 0);
-    assert_int_equal(posix_spawn_file_actions_adddup2(&actions, tty_master < 0 ? out_pipe[1] : tty_slave, 1), 0);
-    assert_int_equal(posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2), 0);
-    pid_t pid;
-    int rc = posix_spawn(&pid, LPS_CLI_PATH, &actions, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0)
-        fail_msg("cannot run %s: %s", LPS_CLI_PATH, strerror(rc));
-    /* Only the child may hold the writing ends, or the reads never end. */
-    close(tty_master < 0 ? out_pipe[1] : tty_slave);
-    close(err_pipe[1]);
-
-    sink out = {tty_master < 0 ? out_pipe[0] : tty_master, NULL, 0, 0};
-    sink err = {err_pipe[0], NULL, 0, 0};
-    while (out.fd >= 0 || err.fd >= 0) {
-        struct pollfd fds[2];
-        nfds_t n = 0;
-        if (out.fd >= 0)
-            fds[n++] = (struct pollfd){out.fd, POLLIN, 0};
-        if (err.fd >= 0)
-            fds[n++] = (struct pollfd){err.fd, POLLIN, 0};
-        if (poll(fds, n, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            fail_msg("poll: %s", strerror(errno));
-        }
-        for (nfds_t i = 0; i < n; i++) {
-            if (!fds[i].revents)
-                continue;
-            sink_read(fds[i].fd == out.fd ? &out : &err);
-        }
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            fail_msg("waitpid: %s", strerror(errno));
-    if (!WIFEXITED(status))
-        fail_msg("lpsearch %s did not exit normally (status %d)", args[0] ? args[0] : "", status);
-    run_result r;
-    r.status = WEXITSTATUS(status);
-    r.out = sink_take(&out, &r.out_len);
-    r.err = sink_take(&err, &r.err_len);
+    proc_options opts = {120, 0, 0, 0, tty_master >= 0, tty_master, tty_slave};
+    proc_result p = proc_run(LPS_CLI_PATH, (char *const *)argv, &opts);
+    if (p.timed_out || p.signal || p.status == PROC_EXEC_FAILED)
+        fail_msg("lpsearch %s did not exit normally (status %d, signal %d%s)", args[0] ? args[0] : "",
+                 p.status, p.signal, p.timed_out ? ", killed at the deadline" : "");
+    run_result r = {p.status, p.out, p.out_len, p.err, p.err_len};
     return r;
 }
 

@@ -74,7 +74,7 @@ static proc_result run_cli(double timeout, const char *first, ...)
         args[n++] = a;
     }
     va_end(ap);
-    proc_options o = {timeout, 0, 0, 0};
+    proc_options o = {timeout, 0, 0, 0, 0, -1, -1};
     return run_args(args, n, &o);
 }
 
@@ -356,7 +356,7 @@ static void test_symlink_loops(void **state)
 static void test_unreadable_entries(void **state)
 {
     (void)state;
-    proc_options opts = {120, 0, 0, 0};
+    proc_options opts = {120, 0, 0, 0, 0, -1, -1};
     char base[4400];
     if (geteuid() == 0) {
         const struct passwd *pw = getpwnam("nobody");
@@ -459,7 +459,7 @@ static void expect_query_error(const char *index, const char *const *words, size
     args[1] = index;
     for (size_t i = 0; i < n; i++)
         args[i + 2] = words[i];
-    proc_options o = {60, 0, 0, 0};
+    proc_options o = {60, 0, 0, 0, 0, -1, -1};
     proc_result r = run_args(args, n + 2, &o);
     free(args);
     expect_status(&r, 2, what);

@@ -1,6 +1,7 @@
 /*
  * Running a program from a test: argv passed as is (no shell), stdin from
- * /dev/null, stdout and stderr collected through pipes, a deadline after
+ * /dev/null, stdout and stderr collected through pipes (stdout may be a
+ * pseudo-terminal instead, to test what a program does on a terminal), a deadline after
  * which the child is killed (a hang fails the test instead of stalling it),
  * and what the child cost: wall-clock time and peak resident set (from
  * wait4's rusage).  Optionally the child drops to another user first, so a
@@ -31,6 +32,10 @@ typedef struct proc_options {
     int as_user;     /* drop to uid/gid before exec (needs root) */
     uid_t uid;
     gid_t gid;
+    /* With use_tty, stdout is tty_slave (the slave side of a
+     * pseudo-terminal) and is read from tty_master; proc_run closes both. */
+    int use_tty;
+    int tty_master, tty_slave;
 } proc_options;
 
 typedef struct proc_result {
@@ -102,14 +107,21 @@ static inline char *proc_sink_take(proc_sink *s, size_t *len)
  */
 static inline proc_result proc_run(const char *path, char *const argv[], const proc_options *opts)
 {
-    proc_options defaults = {0, 0, 0, 0};
+    proc_options defaults = {0, 0, 0, 0, 0, -1, -1};
     if (!opts)
         opts = &defaults;
     double timeout = opts->timeout > 0 ? opts->timeout : 120;
     proc_result r;
     memset(&r, 0, sizeof r);
     int out_pipe[2], err_pipe[2];
-    if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) {
+    if (opts->use_tty) {
+        out_pipe[0] = opts->tty_master;
+        out_pipe[1] = opts->tty_slave;
+        if (pipe(err_pipe) != 0) {
+            fprintf(stderr, "test_process.h: pipe: %s\n", strerror(errno));
+            abort();
+        }
+    } else if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) {
         fprintf(stderr, "test_process.h: pipe: %s\n", strerror(errno));
         abort();
     }
