@@ -5,9 +5,11 @@
  * scores the document it is on.  doc is QITER_END once exhausted.
  *
  *   term      one posting list, or the union of a prefix's expansions
- *   phrase    the slots' lists intersected, then positions checked
+ *   phrase    the slots' lists intersected (a conjunction when every slot
+ *             is one term), then positions checked
  *   near      the members' lists intersected, then a window check
- *   and       leapfrog intersection, rarest child first
+ *   and       one-term children joined by a conjunction (conjunction.h),
+ *             the others leapfrogged onto its documents, rarest first
  *   or        union
  *   not       left minus right
  *   filter    document ranges of the calls or turns a field selects
