@@ -45,6 +45,36 @@ static inline void test_write_file(const char *path, const void *bytes, size_t l
     fclose(f);
 }
 
+/* The whole of path in a new buffer (free it), NUL-terminated so text can be
+ * read as a string; its size without the NUL in *len.  Fails the test if
+ * the file cannot be read. */
+static inline char *test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot read %s", path);
+    size_t cap = 1 << 16, n = 0;
+    char *data = malloc(cap);
+    assert_non_null(data);
+    for (;;) {
+        if (cap - n < 4096) {
+            cap *= 2;
+            data = realloc(data, cap);
+            assert_non_null(data);
+        }
+        size_t got = fread(data + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f))
+        fail_msg("error reading %s", path);
+    fclose(f);
+    data[n] = '\0';
+    *len = n;
+    return data;
+}
+
 /* A small deterministic generator (xorshift32) so failures reproduce from the seed. */
 static inline uint32_t next_random(uint32_t *s)
 {

@@ -52,31 +52,6 @@ typedef struct run_result {
     size_t err_len;
 } run_result;
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot read %s", path);
-    size_t cap = 4096, n = 0;
-    char *data = malloc(cap);
-    assert_non_null(data);
-    for (;;) {
-        if (cap - n < 4096) {
-            cap *= 2;
-            data = realloc(data, cap);
-            assert_non_null(data);
-        }
-        size_t got = fread(data + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    data[n] = '\0';
-    *len = n;
-    return data;
-}
-
 static const char *run_dir;
 
 /* Runs "lpsearch ARGS" (ARGS already shell-quoted) with stdin from /dev/null. */
@@ -95,8 +70,8 @@ static run_result run_cli(const char *args)
         fail_msg("%s did not exit normally (status %d)", cmd, status);
     run_result r;
     r.status = WEXITSTATUS(status);
-    r.out = slurp(out_path, &r.out_len);
-    r.err = slurp(err_path, &r.err_len);
+    r.out = test_read_file(out_path, &r.out_len);
+    r.err = test_read_file(err_path, &r.err_len);
     return r;
 }
 
@@ -133,44 +108,6 @@ static void write_text(const char *path, const char *text)
     test_write_file(path, text, strlen(text));
 }
 
-/* The export output split into parsed lines; fails on any line that is not a JSON object. */
-typedef struct export_lines {
-    jval **rows;
-    size_t count;
-} export_lines;
-
-static export_lines parse_lines(const char *out, size_t len)
-{
-    export_lines lines = {NULL, 0};
-    if (len > 0 && out[len - 1] != '\n')
-        fail_msg("output does not end with a newline");
-    size_t pos = 0;
-    while (pos < len) {
-        const char *nl = memchr(out + pos, '\n', len - pos);
-        size_t end = (size_t)(nl - out);
-        jval *v = json_parse(out + pos, end - pos);
-        if (!v)
-            fail_msg("line %zu is not valid JSON: %.*s", lines.count + 1,
-                     (int)(end - pos > 300 ? 300 : end - pos), out + pos);
-        if (v->type != J_OBJECT)
-            fail_msg("line %zu is not a JSON object", lines.count + 1);
-        lines.rows = realloc(lines.rows, (lines.count + 1) * sizeof *lines.rows);
-        assert_non_null(lines.rows);
-        lines.rows[lines.count++] = v;
-        pos = end + 1;
-    }
-    return lines;
-}
-
-static void lines_free(export_lines *lines)
-{
-    for (size_t i = 0; i < lines->count; i++)
-        jval_free(lines->rows[i]);
-    free(lines->rows);
-    lines->rows = NULL;
-    lines->count = 0;
-}
-
 static const char *row_text(const jval *row)
 {
     return jreq(row, "text", J_STRING)->str;
@@ -185,7 +122,7 @@ static const char *row_file(const jval *row)
 
 /* Every line has the documented shape; ids run 0..N-1; turns and sentence
  * ordinals advance the way the reader numbers them. */
-static void check_export_shape(const export_lines *lines)
+static void check_export_shape(const json_lines *lines)
 {
     const char *prev_file = NULL;
     long long prev_turn = -1, prev_sentence = -1;
@@ -285,7 +222,7 @@ static void test_export_bundled(void **state)
     snprintf(args, sizeof args, "export %s", quote(LPS_TEST_DATA_DIR));
     run_result r = run_cli(args);
     assert_int_equal(r.status, 0);
-    export_lines lines = parse_lines(r.out, r.out_len);
+    json_lines lines = json_lines_parse(r.out, r.out_len);
     assert_true(lines.count > 100);
     check_export_shape(&lines);
 
@@ -299,7 +236,7 @@ static void test_export_bundled(void **state)
         snprintf(args, sizeof args, "export %s", quote(join(LPS_TEST_DATA_DIR, names[f])));
         run_result one = run_cli(args);
         assert_int_equal(one.status, 0);
-        export_lines part = parse_lines(one.out, one.out_len);
+        json_lines part = json_lines_parse(one.out, one.out_len);
         assert_true(part.count > 0);
         check_export_shape(&part);
         for (size_t i = 0; i < part.count; i++, at++) {
@@ -309,11 +246,11 @@ static void test_export_bundled(void **state)
             assert_int_equal(jreq(lines.rows[at], "turn", J_NUMBER)->integer,
                              jreq(part.rows[i], "turn", J_NUMBER)->integer);
         }
-        lines_free(&part);
+        json_lines_free(&part);
         run_free(&one);
     }
     assert_int_equal(at, lines.count);
-    lines_free(&lines);
+    json_lines_free(&lines);
 
     /* With no PATH the bundled corpus is the default. */
     unsetenv("LPSEARCH_CORPUS");
@@ -358,7 +295,7 @@ static const jval *find_token(const jval *row, const char *word)
     return NULL;
 }
 
-static void check_tokens(const export_lines *lines)
+static void check_tokens(const json_lines *lines)
 {
     for (size_t i = 0; i < lines->count; i++) {
         const jval *row = lines->rows[i];
@@ -394,9 +331,9 @@ static void test_export_tokens(void **state)
     assert_int_equal(tok.status, 0);
     assert_int_equal(stem.status, 0);
 
-    export_lines lp = parse_lines(plain.out, plain.out_len);
-    export_lines lt = parse_lines(tok.out, tok.out_len);
-    export_lines ls = parse_lines(stem.out, stem.out_len);
+    json_lines lp = json_lines_parse(plain.out, plain.out_len);
+    json_lines lt = json_lines_parse(tok.out, tok.out_len);
+    json_lines ls = json_lines_parse(stem.out, stem.out_len);
     check_export_shape(&lt);
     check_tokens(&lt);
     check_tokens(&ls);
@@ -435,9 +372,9 @@ static void test_export_tokens(void **state)
         checked = 1;
     }
     assert_true(checked);
-    lines_free(&lp);
-    lines_free(&lt);
-    lines_free(&ls);
+    json_lines_free(&lp);
+    json_lines_free(&lt);
+    json_lines_free(&ls);
     run_free(&plain);
     run_free(&tok);
     run_free(&stem);
@@ -561,11 +498,11 @@ static void test_missing_path_with_good_file(void **state)
     run_result r = run_cli(args);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, missing));
-    export_lines lines = parse_lines(r.out, r.out_len);
+    json_lines lines = json_lines_parse(r.out, r.out_len);
     assert_int_equal(lines.count, GOOD_CALL_SENTENCES);
     check_export_shape(&lines);
     assert_string_equal(row_text(lines.rows[3]), "We had a strong quarter.");
-    lines_free(&lines);
+    json_lines_free(&lines);
     run_free(&r);
 
     /* The order of the paths does not matter. */
@@ -573,9 +510,9 @@ static void test_missing_path_with_good_file(void **state)
     r = run_cli(args);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, missing));
-    lines = parse_lines(r.out, r.out_len);
+    lines = json_lines_parse(r.out, r.out_len);
     assert_int_equal(lines.count, GOOD_CALL_SENTENCES);
-    lines_free(&lines);
+    json_lines_free(&lines);
     run_free(&r);
 }
 
@@ -601,11 +538,11 @@ static void test_bad_file_is_skipped(void **state)
     assert_non_null(strstr(r.err, "a-empty.txt"));
     assert_non_null(strstr(r.err, "b-binary.txt"));
     assert_null(strstr(r.err, "c-good.txt"));
-    export_lines lines = parse_lines(r.out, r.out_len);
+    json_lines lines = json_lines_parse(r.out, r.out_len);
     assert_int_equal(lines.count, GOOD_CALL_SENTENCES);
     check_export_shape(&lines);
     assert_string_equal(row_file(lines.rows[0]), "c-good.txt");
-    lines_free(&lines);
+    json_lines_free(&lines);
     run_free(&r);
 }
 
@@ -630,23 +567,23 @@ static void test_directory_reads_only_txt(void **state)
     snprintf(args, sizeof args, "export %s", quote(corpus));
     run_result r = run_cli(args);
     assert_int_equal(r.status, 0);
-    export_lines lines = parse_lines(r.out, r.out_len);
+    json_lines lines = json_lines_parse(r.out, r.out_len);
     check_export_shape(&lines);
     static const char *const expected[] = {"LOUD.TXT", "call.txt", "nested.txt"}; /* byte order */
     assert_int_equal(lines.count, 3 * GOOD_CALL_SENTENCES);
     for (size_t i = 0; i < lines.count; i++)
         assert_string_equal(row_file(lines.rows[i]), expected[i / GOOD_CALL_SENTENCES]);
-    lines_free(&lines);
+    json_lines_free(&lines);
     run_free(&r);
 
     /* A file named on the command line is read whatever its name. */
     snprintf(args, sizeof args, "export %s", quote(join(corpus, "README.md")));
     r = run_cli(args);
     assert_int_equal(r.status, 0);
-    lines = parse_lines(r.out, r.out_len);
+    lines = json_lines_parse(r.out, r.out_len);
     assert_int_equal(lines.count, GOOD_CALL_SENTENCES);
     assert_string_equal(row_file(lines.rows[0]), "README.md");
-    lines_free(&lines);
+    json_lines_free(&lines);
     run_free(&r);
 
     /* A directory with no *.txt at all is an error. */
@@ -679,9 +616,9 @@ static void test_directory_reads_only_txt(void **state)
     r = run_cli("export");
     unsetenv("LPSEARCH_CORPUS");
     assert_int_equal(r.status, 0);
-    lines = parse_lines(r.out, r.out_len);
+    lines = json_lines_parse(r.out, r.out_len);
     assert_int_equal(lines.count, 3 * GOOD_CALL_SENTENCES);
-    lines_free(&lines);
+    json_lines_free(&lines);
     run_free(&r);
 }
 
@@ -712,7 +649,7 @@ static void test_json_escaping(void **state)
     snprintf(args, sizeof args, "export --tokens %s", quote(path));
     run_result r = run_cli(args);
     assert_int_equal(r.status, 0);
-    export_lines lines = parse_lines(r.out, r.out_len);
+    json_lines lines = json_lines_parse(r.out, r.out_len);
     check_export_shape(&lines);
     assert_int_equal(lines.count, 5);
     for (size_t i = 0; i < lines.count; i++)
@@ -725,7 +662,7 @@ static void test_json_escaping(void **state)
     assert_non_null(strstr(r.out, "\"text\":\"A \\\\\\\"quoted backslash\\\\\\\" stays.\""));
     assert_non_null(strstr(r.out, "\xE2\x80\x9C" "curly\xE2\x80\x9D caf\xC3\xA9"));
     assert_null(strchr(r.out, '\t'));
-    lines_free(&lines);
+    json_lines_free(&lines);
     run_free(&r);
 }
 
@@ -744,11 +681,11 @@ static void test_repaired_input_warns(void **state)
     assert_non_null(strstr(r.err, path));
     assert_non_null(strstr(r.err, "line 2: warning:"));
     assert_non_null(strstr(r.err, "U+FFFD"));
-    export_lines lines = parse_lines(r.out, r.out_len);
+    json_lines lines = json_lines_parse(r.out, r.out_len);
     assert_int_equal(lines.count, 2);
     assert_string_equal(row_text(lines.rows[0]), "Bad \xEF\xBF\xBD byte here.");
     assert_int_equal(jreq(lines.rows[1], "line", J_NUMBER)->integer, 2);
-    lines_free(&lines);
+    json_lines_free(&lines);
     run_free(&r);
 }
 

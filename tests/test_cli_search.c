@@ -173,44 +173,6 @@ static int setup(void **state)
 
 /* ---- Output helpers ------------------------------------------------------ */
 
-/* The output split into parsed JSON objects, one per line. */
-typedef struct json_lines {
-    jval **rows;
-    size_t count;
-} json_lines;
-
-static json_lines parse_lines(const char *out, size_t len)
-{
-    json_lines lines = {NULL, 0};
-    if (len > 0 && out[len - 1] != '\n')
-        fail_msg("output does not end with a newline");
-    size_t pos = 0;
-    while (pos < len) {
-        const char *nl = memchr(out + pos, '\n', len - pos);
-        size_t end = (size_t)(nl - out);
-        jval *v = json_parse(out + pos, end - pos);
-        if (!v)
-            fail_msg("line %zu is not valid JSON: %.*s", lines.count + 1,
-                     (int)(end - pos > 300 ? 300 : end - pos), out + pos);
-        if (v->type != J_OBJECT)
-            fail_msg("line %zu is not a JSON object", lines.count + 1);
-        lines.rows = realloc(lines.rows, (lines.count + 1) * sizeof *lines.rows);
-        assert_non_null(lines.rows);
-        lines.rows[lines.count++] = v;
-        pos = end + 1;
-    }
-    return lines;
-}
-
-static void lines_free(json_lines *lines)
-{
-    for (size_t i = 0; i < lines->count; i++)
-        jval_free(lines->rows[i]);
-    free(lines->rows);
-    lines->rows = NULL;
-    lines->count = 0;
-}
-
 /* The number of lines of s that start with prefix. */
 static size_t count_lines_starting(const char *s, const char *prefix)
 {
@@ -444,12 +406,12 @@ static void test_no_hits(void **state)
 
     r = run_cli("-i", main_index, "--json", "zzyzx", NULL);
     expect_status(&r, 1, "--json with no hits");
-    json_lines lines = parse_lines(r.out, r.out_len);
+    json_lines lines = json_lines_parse(r.out, r.out_len);
     assert_int_equal(lines.count, 1);
     const jval *summary = jreq(lines.rows[0], "summary", J_OBJECT);
     assert_int_equal(jreq_int(summary, "total"), 0);
     assert_int_equal(jreq_int(summary, "returned"), 0);
-    lines_free(&lines);
+    json_lines_free(&lines);
     run_free(&r);
 
     assert_int_equal(count_matches("zzyzx"), 0);
@@ -550,7 +512,7 @@ static void test_json_lines(void **state)
         run_result r = run_cli("-i", main_index, "--json", "-n", "1000", cases[c].query, NULL);
         expect_status(&r, 0, cases[c].query);
         assert_int_equal(r.err_len, 0);
-        json_lines lines = parse_lines(r.out, r.out_len);
+        json_lines lines = json_lines_parse(r.out, r.out_len);
         size_t hits = check_json_hits(&lines, 1, cases[c].terms, cases[c].required);
         const jval *summary = jreq(lines.rows[hits], "summary", J_OBJECT);
         assert_string_equal(jreq(summary, "query", J_STRING)->str, cases[c].query);
@@ -562,10 +524,10 @@ static void test_json_lines(void **state)
         assert_int_equal(total, count_matches(cases[c].query));
         run_result cj = run_cli("-i", main_index, "--count", "--json", cases[c].query, NULL);
         expect_status(&cj, 0, "--count --json");
-        json_lines cl = parse_lines(cj.out, cj.out_len);
+        json_lines cl = json_lines_parse(cj.out, cj.out_len);
         assert_int_equal(cl.count, 1);
         assert_int_equal(jreq_int(cl.rows[0], "total"), total);
-        lines_free(&cl);
+        json_lines_free(&cl);
         run_free(&cj);
 
         /* The --json hits are the text hits, in the same order. */
@@ -582,7 +544,7 @@ static void test_json_lines(void **state)
         }
         assert_int_equal(count_lines_starting(t.out, "   "), hits);
         run_free(&t);
-        lines_free(&lines);
+        json_lines_free(&lines);
         run_free(&r);
     }
 }
@@ -614,7 +576,7 @@ static json_lines search_page(const char *query, const char *limit, const char *
 {
     run_result r = run_cli("-i", main_index, "--json", "-n", limit, "--offset", offset, query, NULL);
     expect_status(&r, 0, "paging");
-    json_lines lines = parse_lines(r.out, r.out_len);
+    json_lines lines = json_lines_parse(r.out, r.out_len);
     run_free(&r);
     return lines;
 }
@@ -642,10 +604,10 @@ static void test_paging(void **state)
         assert_int_equal(jreq_int(a, "rank"), jreq_int(b, "rank"));
         assert_true(jreq(a, "score", J_NUMBER)->number == jreq(b, "score", J_NUMBER)->number);
     }
-    lines_free(&all);
-    lines_free(&head);
-    lines_free(&tail);
-    lines_free(&last);
+    json_lines_free(&all);
+    json_lines_free(&head);
+    json_lines_free(&tail);
+    json_lines_free(&last);
 
     /* Text output: ranks continue after the offset; the footer says which. */
     run_result r = run_cli("-i", main_index, "--color=never", "-n", "5", "--offset", "5", "chat", NULL);
@@ -659,16 +621,16 @@ static void test_paging(void **state)
     /* -n5 is -n 5; past the end nothing is listed but the query matched. */
     r = run_cli("-i", main_index, "-n5", "--json", "chat", NULL);
     expect_status(&r, 0, "-n5");
-    json_lines five = parse_lines(r.out, r.out_len);
+    json_lines five = json_lines_parse(r.out, r.out_len);
     assert_int_equal(five.count, 6);
-    lines_free(&five);
+    json_lines_free(&five);
     run_free(&r);
     r = run_cli("-i", main_index, "--json", "--offset", "100000", "chat", NULL);
     expect_status(&r, 0, "an offset past the end");
-    json_lines none = parse_lines(r.out, r.out_len);
+    json_lines none = json_lines_parse(r.out, r.out_len);
     assert_int_equal(none.count, 1);
     assert_int_equal(jreq_int(jreq(none.rows[0], "summary", J_OBJECT), "returned"), 0);
-    lines_free(&none);
+    json_lines_free(&none);
     run_free(&r);
 }
 
@@ -698,7 +660,7 @@ static void test_context(void **state)
     /* JSON: the neighbours in the same call, by id. */
     r = run_cli("-i", main_index, "-C", "2", "--json", "\"proactive chat\"", NULL);
     expect_status(&r, 0, "-C 2 --json");
-    json_lines lines = parse_lines(r.out, r.out_len);
+    json_lines lines = json_lines_parse(r.out, r.out_len);
     assert_int_equal(lines.count, 2);
     long long id = jreq_int(lines.rows[0], "id");
     const jval *context = jreq(lines.rows[0], "context", J_ARRAY);
@@ -709,7 +671,7 @@ static void test_context(void **state)
         assert_int_equal(jreq_int(&context->items[i], "id"), id + offsets[i]);
         assert_true(jreq(&context->items[i], "text", J_STRING)->len > 0);
     }
-    lines_free(&lines);
+    json_lines_free(&lines);
     run_free(&r);
 }
 
@@ -733,7 +695,7 @@ static void test_explain(void **state)
         r = run_cli("-i", main_index, "--json", "--explain", "-n", "50", "--k1", "1.5", "--b", "0.5", queries[q],
                     NULL);
         expect_status(&r, 0, queries[q]);
-        json_lines lines = parse_lines(r.out, r.out_len);
+        json_lines lines = json_lines_parse(r.out, r.out_len);
         assert_true(lines.count >= 2);
         for (size_t i = 0; i + 1 < lines.count; i++) {
             const jval *row = lines.rows[i];
@@ -759,7 +721,7 @@ static void test_explain(void **state)
             if (fabs(sum - score) > 1e-9)
                 fail_msg("%s: hit %zu: units sum to %.17g, the score is %.17g", queries[q], i + 1, sum, score);
         }
-        lines_free(&lines);
+        json_lines_free(&lines);
         run_free(&r);
     }
 }
@@ -894,9 +856,9 @@ static void test_stats_check_export(void **state)
 
     r = run_cli("stats", "-i", main_index, "--json", NULL);
     expect_status(&r, 0, "stats --json");
-    json_lines lines = parse_lines(r.out, r.out_len);
+    json_lines lines = json_lines_parse(r.out, r.out_len);
     assert_int_equal(lines.count, 1);
-    lines_free(&lines);
+    json_lines_free(&lines);
     run_free(&r);
 
     r = run_cli("check", "-i", main_index, NULL);
@@ -954,15 +916,15 @@ static void test_remove_reindex_optimize(void **state)
     /* The same hits, scores and texts (ids are renumbered by the merge). */
     run_result after = run_cli("-i", dir, "--json", "-n", "50", "chat OR sales", NULL);
     expect_status(&after, 0, "search after optimize");
-    json_lines a = parse_lines(before.out, before.out_len), b = parse_lines(after.out, after.out_len);
+    json_lines a = json_lines_parse(before.out, before.out_len), b = json_lines_parse(after.out, after.out_len);
     assert_int_equal(a.count, b.count);
     for (size_t i = 0; i + 1 < a.count; i++) {
         assert_true(fabs(jreq(a.rows[i], "score", J_NUMBER)->number - jreq(b.rows[i], "score", J_NUMBER)->number) <
                     1e-9);
         assert_string_equal(jreq(a.rows[i], "text", J_STRING)->str, jreq(b.rows[i], "text", J_STRING)->str);
     }
-    lines_free(&a);
-    lines_free(&b);
+    json_lines_free(&a);
+    json_lines_free(&b);
     run_free(&before);
     run_free(&after);
 }

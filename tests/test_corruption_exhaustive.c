@@ -190,23 +190,6 @@ static void build_index(const char *dir)
     lps_writer_close(w);
 }
 
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(n > 0 ? (size_t)n : 1);
-    assert_non_null(b);
-    if (n > 0 && fread(b, 1, (size_t)n, f) != (size_t)n)
-        fail_msg("short read of %s", path);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 static int by_name(const void *a, const void *b)
 {
     return strcmp(((const index_file *)a)->name, ((const index_file *)b)->name);
@@ -246,7 +229,7 @@ static void load_files(void)
         snprintf(path, sizeof path, "%s/%s", fx.base, f->name);
         snprintf(work_path, sizeof work_path, "%s/%s", fx.work, f->name);
         memcpy(f->path, work_path, sizeof f->path);
-        f->good = read_all(path, &f->len);
+        f->good = (unsigned char *)test_read_file(path, &f->len);
         per_kind[f->kind]++;
         if (f->kind != KIND_SEGMENT)
             continue;

@@ -19,31 +19,6 @@ typedef struct run_result {
     size_t out_len, err_len;
 } run_result;
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot read %s", path);
-    size_t cap = 1 << 16, n = 0;
-    char *data = malloc(cap);
-    assert_non_null(data);
-    for (;;) {
-        if (cap - n < 4096) {
-            cap *= 2;
-            data = realloc(data, cap);
-            assert_non_null(data);
-        }
-        size_t got = fread(data + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    data[n] = '\0';
-    *len = n;
-    return data;
-}
-
 /* snprintf that fails the test rather than truncate. */
 static void format(char *out, size_t cap, const char *fmt, ...)
 {
@@ -74,8 +49,8 @@ static run_result run(const char *program, const char *args, const char *work)
         fail_msg("%s did not exit normally (status %d)", cmd, status);
     run_result r;
     r.status = WEXITSTATUS(status);
-    r.out = slurp(out_path, &r.out_len);
-    r.err = slurp(err_path, &r.err_len);
+    r.out = test_read_file(out_path, &r.out_len);
+    r.err = test_read_file(err_path, &r.err_len);
     return r;
 }
 
@@ -136,7 +111,7 @@ static void digest_tree(const char *root, const char *rel, uint64_t *h, size_t *
             digest_tree(root, child_rel, h, files);
         } else {
             size_t len;
-            char *bytes = slurp(child, &len);
+            char *bytes = test_read_file(child, &len);
             *h = fnv(*h, child_rel, strlen(child_rel) + 1);
             *h = fnv(*h, bytes, len);
             free(bytes);

@@ -1279,7 +1279,6 @@ static size_t segment_count(const char *dir)
 
 /* ---- Scenarios ------------------------------------------------------------ */
 
-static unsigned char *read_file(const char *path, size_t *len);
 static void expect_segment_error(const char *dir, const char *seg_path, int code, const char *section,
                                  const char *what);
 
@@ -1655,7 +1654,7 @@ static void test_text_dictionary(void **state)
 
     /* The dictionary is checked like every section. */
     size_t len;
-    unsigned char *good = read_file(path, &len);
+    unsigned char *good = (unsigned char *)test_read_file(path, &len);
     unsigned char *bad = xrealloc(NULL, len);
     memcpy(bad, good, len);
     bad[dict.offset + dict.length / 2] ^= 0x01;
@@ -1875,22 +1874,6 @@ static void test_add_remove_sessions(void **state)
 
 /* ---- Corruption ----------------------------------------------------------- */
 
-static unsigned char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = xrealloc(NULL, (size_t)n);
-    if (n > 0 && fread(b, 1, (size_t)n, f) != (size_t)n)
-        fail_msg("short read of %s", path);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 /* A small committed index; returns the name of its one segment. */
 static void build_small_index(const char *dir, corpus *c, truth *t, char *seg_name, size_t name_size)
 {
@@ -1952,7 +1935,7 @@ static void test_corrupt_segment(void **state)
     build_small_index(dir, &c, &t, name, sizeof name);
     path_join(path, sizeof path, dir, name);
     size_t len;
-    unsigned char *good = read_file(path, &len);
+    unsigned char *good = (unsigned char *)test_read_file(path, &len);
 
     segment *seg = NULL;
     lps_error err;
@@ -2153,7 +2136,7 @@ static void test_hostile_bytes_behind_valid_checksums(void **state)
     build_small_index(dir, &c, &t, name, sizeof name);
     path_join(path, sizeof path, dir, name);
     size_t len;
-    unsigned char *good = read_file(path, &len);
+    unsigned char *good = (unsigned char *)test_read_file(path, &len);
     segment *seg = NULL;
     lps_error err;
     CHECK_OK(segment_open(path, UINT64_MAX, &seg, &err), &err);
@@ -2252,7 +2235,7 @@ static void test_corrupt_manifest(void **state)
     build_small_index(dir, &c, &t, name, sizeof name);
     path_join(path, sizeof path, dir, MANIFEST_NAME);
     size_t len;
-    unsigned char *good = read_file(path, &len);
+    unsigned char *good = (unsigned char *)test_read_file(path, &len);
     CHECK(len == MANIFEST_HEADER_SIZE + MANIFEST_ENTRY_SIZE + 8, "manifest of %zu bytes", len);
 
     /* Every byte flipped in turn: the checksum catches each. */
@@ -2385,7 +2368,7 @@ static void test_lock(void **state)
           "stale lock notice does not name the pid and index: %s", seen.text[0]);
     /* The lock now holds our pid. */
     size_t len;
-    unsigned char *content = read_file(lock_path, &len);
+    unsigned char *content = (unsigned char *)test_read_file(lock_path, &len);
     CHECK(len > 0 && strtol((const char *)content, NULL, 10) == (long)getpid(), "LOCK does not hold our pid");
     free(content);
     index_writer_close(first);

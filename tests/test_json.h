@@ -446,4 +446,43 @@ static inline const jval *jreq_int_or_null(const jval *obj, const char *key)
     return v;
 }
 
+/* Output split into parsed JSON objects, one per line (JSON Lines); fails
+ * the test on a line that is not an object or a last line without '\n'. */
+typedef struct json_lines {
+    jval **rows;
+    size_t count;
+} json_lines;
+
+static inline json_lines json_lines_parse(const char *out, size_t len)
+{
+    json_lines lines = {NULL, 0};
+    if (len > 0 && out[len - 1] != '\n')
+        fail_msg("output does not end with a newline");
+    size_t pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(out + pos, '\n', len - pos);
+        size_t end = (size_t)(nl - out);
+        jval *v = json_parse(out + pos, end - pos);
+        if (!v)
+            fail_msg("line %zu is not valid JSON: %.*s", lines.count + 1,
+                     (int)(end - pos > 300 ? 300 : end - pos), out + pos);
+        if (v->type != J_OBJECT)
+            fail_msg("line %zu is not a JSON object", lines.count + 1);
+        lines.rows = realloc(lines.rows, (lines.count + 1) * sizeof *lines.rows);
+        assert_non_null(lines.rows);
+        lines.rows[lines.count++] = v;
+        pos = end + 1;
+    }
+    return lines;
+}
+
+static inline void json_lines_free(json_lines *lines)
+{
+    for (size_t i = 0; i < lines->count; i++)
+        jval_free(lines->rows[i]);
+    free(lines->rows);
+    lines->rows = NULL;
+    lines->count = 0;
+}
+
 #endif
