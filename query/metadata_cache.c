@@ -291,9 +291,8 @@ const uint32_t *metadata_speaker_ids(const metadata_cache *c, size_t seg_index)
     return c->segs[seg_index].speaker_ids;
 }
 
-const uint32_t *metadata_speaker_turns(const metadata_cache *c, size_t seg_index, uint32_t speaker, uint32_t *count)
+const uint32_t *metadata_speaker_turns(const metadata_cache *c, size_t seg_index, const uint32_t **start)
 {
-    const segment_meta *m = &c->segs[seg_index];
-    *count = m->speaker_turn_start[speaker + 1] - m->speaker_turn_start[speaker];
-    return m->speaker_turns + m->speaker_turn_start[speaker];
+    *start = c->segs[seg_index].speaker_turn_start;
+    return c->segs[seg_index].speaker_turns;
 }

@@ -57,8 +57,8 @@ const uint32_t *metadata_speaker_ids(const metadata_cache *cache, size_t seg_ind
 /* Per turn of the segment: its speaker; and (first document, count) pairs. */
 const uint32_t *metadata_turn_speakers(const metadata_cache *cache, size_t seg_index);
 const uint32_t *metadata_turn_docs(const metadata_cache *cache, size_t seg_index);
-/* The turns of one speaker of the segment, ascending; their number in *count. */
-const uint32_t *metadata_speaker_turns(const metadata_cache *cache, size_t seg_index, uint32_t speaker,
-                                       uint32_t *count);
+/* Turns grouped by speaker: speaker s's turns, ascending, are
+ * turns[(*start)[s] .. (*start)[s + 1]) of the array returned. */
+const uint32_t *metadata_speaker_turns(const metadata_cache *cache, size_t seg_index, const uint32_t **start);
 
 #endif

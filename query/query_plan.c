@@ -380,6 +380,8 @@ static int speaker_ranges(planner *p, plan_filter *f, size_t s, size_t *cap, uns
     const segment *seg = p->snap->segments[s].seg;
     const uint32_t *ids = metadata_speaker_ids(p->meta, s);
     const uint32_t *docs = metadata_turn_docs(p->meta, s);
+    const uint32_t *turn_start;
+    const uint32_t *by_speaker = metadata_speaker_turns(p->meta, s, &turn_start);
     int which = f->field == QUERY_FIELD_SPEAKER ? META_SPEAKER_NAME
                 : f->field == QUERY_FIELD_ROLE  ? META_SPEAKER_ROLE
                                                 : META_SPEAKER_FIRM;
@@ -391,10 +393,8 @@ static int speaker_ranges(planner *p, plan_filter *f, size_t s, size_t *cap, uns
         if (!words_match(p, f, s, sid[which], memo) &&
             !(f->field == QUERY_FIELD_SPEAKER && words_match(p, f, s, sid[META_SPEAKER_LABEL], memo)))
             continue;
-        uint32_t n;
-        const uint32_t *list = metadata_speaker_turns(p->meta, s, sp, &n);
-        for (uint32_t i = 0; i < n; i++)
-            turns[list[i] / 64] |= UINT64_C(1) << (list[i] % 64);
+        for (uint32_t i = turn_start[sp]; i < turn_start[sp + 1]; i++)
+            turns[by_speaker[i] / 64] |= UINT64_C(1) << (by_speaker[i] % 64);
     }
     int rc = LPS_OK;
     for (size_t w = 0; w < ((size_t)seg->turn_count + 63) / 64 && rc == LPS_OK; w++) {
